@@ -1,0 +1,108 @@
+// The checked program: what the checker hands the emitter. The AST plus the
+// facts the checker worked out (what each name means, which predicate a
+// `restore` restores, which metrics each rule reads), so the emitter never
+// resolves a name itself.
+import type {
+  Action,
+  CallbackDecl,
+  EventName,
+  Ident,
+  Improves,
+  LetDecl,
+  Name,
+  Param,
+  Plateau,
+  Rule,
+  Span,
+  StringLit,
+} from "../syntax/ast.js";
+
+/** A metric a rule reads: a literal name, or the value of a `metric` param. */
+export type MetricRef =
+  | { kind: "literal"; name: string }
+  | { kind: "param"; param: string };
+
+/** What a name in an expression or placeholder refers to. */
+export type Resolution =
+  | { kind: "builtin"; name: "epoch" | "epochs" | "batch" | "step" | "lr" | "elapsed" | "pi" }
+  | { kind: "param"; param: string }
+  | { kind: "let"; name: string }
+  | { kind: "metric"; metric: MetricRef };
+
+export type ScalarType = "int" | "number" | "bool" | "string" | "metric" | "enum" | "fn";
+
+export interface CheckedParam {
+  decl: Param;
+  /** As written in the rules: `min_lr`. */
+  name: string;
+  /** The option name in TypeScript: `minLr`. */
+  optionName: string;
+  type: ScalarType;
+  /** For enums: the allowed strings. */
+  enumValues?: string[];
+  /** For fn: the argument names. */
+  fnArgs?: string[];
+  optional: boolean;
+  /** The default, folded to a constant (metric params: the metric name). */
+  defaultValue?: number | string | boolean;
+  /** Inclusive/exclusive bounds from the declared range, folded to constants. */
+  min?: { value: number; inclusive: boolean };
+  max?: { value: number; inclusive: boolean };
+}
+
+/** A `plateau` or `improves` predicate: one stateful tracker per node. */
+export interface CheckedPredicate {
+  /** Index within the callback: trackers are named after it. */
+  id: number;
+  node: Plateau | Improves;
+  metric: MetricRef;
+  /** true when some `restore` names this predicate: best weights are captured. */
+  capturesWeights: boolean;
+}
+
+export interface CheckedRule {
+  rule: Rule;
+  /** 1-based position in the callback, for names and messages. */
+  index: number;
+  event: EventName;
+  /** The rule's source text, whitespace folded, for firings and errors. */
+  text: string;
+  /** Every metric the rule reads (condition, actions, placeholders), deduplicated. */
+  metrics: MetricRef[];
+  /** The predicates inside the rule's condition, in source order. */
+  predicates: CheckedPredicate[];
+}
+
+export interface CheckedCallback {
+  /** The exported class name. */
+  name: string;
+  /** The `callback` block, or undefined for the class of a file's bare rules. */
+  decl?: CallbackDecl;
+  span: Span;
+  params: CheckedParam[];
+  lets: LetDecl[];
+  /** Metrics declared with `metrics` (file level and block level), canonical names, or undefined if none. */
+  declaredMetrics?: string[];
+  rules: CheckedRule[];
+  predicates: CheckedPredicate[];
+  /** Events that some rule uses (plus those the runtime needs to support them). */
+  events: EventName[];
+}
+
+export interface CheckedProgram {
+  file: string;
+  callbacks: CheckedCallback[];
+  /** Identifier (and metric `Name`) resolutions, keyed by node. */
+  resolutions: Map<Ident | Name, Resolution>;
+  /** Placeholder resolutions, keyed by the string literal and the placeholder index in its parts. */
+  placeholders: Map<StringLit, Map<number, Resolution>>;
+  /** Which predicate each `restore` action restores. */
+  restoreTargets: Map<Action, CheckedPredicate>;
+}
+
+/** Canonical metric name: tfjs reports `acc` for `accuracy`. */
+export function canonicalMetric(name: string): string {
+  if (name === "accuracy") return "acc";
+  if (name === "val_accuracy") return "val_acc";
+  return name;
+}
