@@ -1,0 +1,571 @@
+// RulesCallback: the engine every generated class extends. It keeps the clock
+// (epoch, batch, step, elapsed), reads metrics once per event, owns trackers,
+// histories, best weights and writers, and performs and records each action.
+// Generated classes only say which rules fire when.
+import * as tf from "@tensorflow/tfjs";
+import { CheckpointKeeper, saveModel } from "./checkpoint.js";
+import { CsvLogger } from "./csv.js";
+import { formatTemplate, type FormatArg } from "./format.js";
+import { MetricHistory } from "./history.js";
+import { readMetrics, type Logs } from "./logs.js";
+import { getLearningRate, setLearningRate } from "./lr.js";
+import { resolveMode, type Direction, type Mode } from "./modes.js";
+import { scalarsForLogs, TensorBoardWriter } from "./tensorboard.js";
+import { ImprovesTracker, PlateauTracker } from "./trackers.js";
+import { BestWeights } from "./weights.js";
+
+export type { Logs };
+
+export type EventName = "trainBegin" | "trainEnd" | "epochBegin" | "epochEnd" | "batchBegin" | "batchEnd";
+
+/** A metric a rule reads: its name, or the name held by a `metric` option. */
+export type MetricSource = string | { option: string };
+
+/** What generated code says about each rule: where it is and what it reads. */
+export interface RuleSite {
+  /** `file.rules:line:column` */
+  at: string;
+  /** The rule's text, whitespace folded. */
+  text: string;
+  event: EventName;
+  metrics: readonly MetricSource[];
+  /** `log to` and `tensorboard` read every reported metric. */
+  readsAll?: boolean;
+}
+
+export interface CallbackSpec {
+  className: string;
+  rules: readonly RuleSite[];
+  /** Names as written in the rules -> option names, for placeholders. */
+  params?: Readonly<Record<string, string>>;
+  /** Params of type int (placeholders format them as integers). */
+  intParams?: readonly string[];
+}
+
+/** Passed to `call name` hooks. */
+export interface HookContext {
+  callback: RulesCallback;
+  model: tf.LayersModel;
+  rule: RuleSite;
+  epoch: number;
+  batch: number;
+  step: number;
+  lr: number;
+  elapsed: number;
+  metrics: Readonly<Record<string, number | undefined>>;
+}
+
+export type HookFunction = (context: HookContext) => unknown;
+
+export interface CallbackOptions {
+  /** 0: silent; 1: a Keras-style line for each action taken. */
+  verbose?: number;
+  hooks?: Record<string, HookFunction>;
+}
+
+/** One action a rule took, with the rule's place in the source: why the lr changed. */
+export interface Firing {
+  event: EventName;
+  epoch: number;
+  batch: number;
+  step: number;
+  rule: string;
+  text: string;
+  action: "lr" | "stop" | "restore" | "save" | "log" | "tensorboard" | "print" | "call" | "set";
+  /** The learning rate or variable before and after, the path written, the line printed... */
+  from?: number;
+  to?: number;
+  detail?: string;
+}
+
+/** An error raised while a rule ran: names the rule, so the user knows where to look. */
+export class RuleError extends Error {
+  override name = "RuleError";
+  constructor(
+    readonly rule: RuleSite,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${rule.at} (${rule.text}): ${message}`, options);
+  }
+}
+
+interface PredicateSpec {
+  metric: MetricSource;
+  minDelta?: number;
+  mode?: Mode;
+  baseline?: number;
+  startEpoch?: number;
+  /** true when a `restore best weights` names this predicate. */
+  captureWeights?: boolean;
+}
+
+/** A `plateau` or `improves` predicate bound to its metric, with best weights when some rule restores them. */
+export class Predicate {
+  readonly bestWeights?: BestWeights;
+  constructor(
+    readonly metric: string,
+    readonly direction: Direction,
+    readonly tracker: PlateauTracker | ImprovesTracker,
+    captureWeights: boolean,
+  ) {
+    if (captureWeights) this.bestWeights = new BestWeights();
+  }
+}
+
+const YIELD_EVERY_MS = 100;
+const MAX_FIRINGS = 10_000;
+
+export abstract class RulesCallback extends tf.Callback {
+  /** Every action taken, oldest first (the last 10,000). */
+  readonly firings: Firing[] = [];
+  /** Epoch index (0-based). */
+  protected epoch = 0;
+  /** Batch index within the epoch (0-based). */
+  protected batch = 0;
+  /** Global batch index (0-based). */
+  protected step = 0;
+  /** Let variables. */
+  protected v: Record<string, number> = {};
+  protected readonly spec: CallbackSpec;
+  protected readonly verbose: number;
+  private readonly hooks: Record<string, HookFunction>;
+  private readonly predicates: Predicate[] = [];
+  private readonly histories = new Map<string, MetricHistory>();
+  private readonly metricsByEvent = new Map<EventName, { names: string[]; all: boolean }>();
+  private readonly current: Record<string, number | undefined> = {};
+  private readonly keepers = new Map<string, CheckpointKeeper>();
+  private readonly csvLoggers = new Map<string, CsvLogger>();
+  private readonly boards = new Map<string, TensorBoardWriter>();
+  private readonly options: Record<string, unknown>;
+  private startedAt = 0;
+  private lastYield = 0;
+  private reported: string[] = [];
+
+  protected constructor(spec: CallbackSpec, options: CallbackOptions & Record<string, unknown>) {
+    super();
+    this.spec = spec;
+    this.verbose = options.verbose ?? 0;
+    this.hooks = options.hooks ?? {};
+    this.options = options;
+    for (const rule of spec.rules) {
+      const entry = this.metricsByEvent.get(rule.event) ?? { names: [], all: false };
+      for (const source of rule.metrics) {
+        const name = this.metricName(source, options);
+        if (!entry.names.includes(name)) entry.names.push(name);
+      }
+      entry.all ||= rule.readsAll === true;
+      this.metricsByEvent.set(rule.event, entry);
+    }
+  }
+
+  // ------------------------------------------------------------ state
+
+  /** The optimizer's current learning rate. */
+  protected get lr(): number {
+    return getLearningRate(this.optimizer());
+  }
+
+  /** Seconds since train begin. */
+  protected get elapsed(): number {
+    return (performance.now() - this.startedAt) / 1000;
+  }
+
+  /** Total epochs planned for this fit. */
+  protected get epochs(): number {
+    const epochs = this.params?.epochs;
+    return typeof epochs === "number" ? epochs : NaN;
+  }
+
+  /** Initial values of `let` variables; generated classes with lets override it. */
+  protected initialVariables(): Record<string, number> {
+    return {};
+  }
+
+  private optimizer(): tf.Optimizer {
+    const optimizer = this.model?.optimizer;
+    if (!optimizer) {
+      throw new Error(
+        `${this.spec.className}: the model has no optimizer. Pass the callback to model.fit() of a compiled model (and make sure the app and cbc share one copy of @tensorflow/tfjs).`,
+      );
+    }
+    return optimizer;
+  }
+
+  private metricName(source: MetricSource, options: Record<string, unknown>): string {
+    if (typeof source === "string") return source;
+    const value = options[source.option];
+    if (typeof value !== "string") throw new Error(`${this.spec.className}: option \`${source.option}\` must name a metric`);
+    return value;
+  }
+
+  // ------------------------------------------------------------ wiring helpers for generated constructors
+
+  protected plateau(metric: string, patience: number, spec: Omit<PredicateSpec, "metric"> & { cooldown?: number } = {}): Predicate {
+    const direction = resolveMode(metric, spec.mode ?? "auto");
+    const tracker = new PlateauTracker({
+      patience,
+      minDelta: spec.minDelta,
+      cooldown: spec.cooldown,
+      baseline: spec.baseline,
+      startEpoch: spec.startEpoch,
+      direction,
+    });
+    return this.addPredicate(new Predicate(metric, direction, tracker, spec.captureWeights === true));
+  }
+
+  protected improves(metric: string, spec: Omit<PredicateSpec, "metric"> = {}): Predicate {
+    const direction = resolveMode(metric, spec.mode ?? "auto");
+    const tracker = new ImprovesTracker({
+      minDelta: spec.minDelta,
+      baseline: spec.baseline,
+      startEpoch: spec.startEpoch,
+      direction,
+    });
+    return this.addPredicate(new Predicate(metric, direction, tracker, spec.captureWeights === true));
+  }
+
+  private addPredicate(predicate: Predicate): Predicate {
+    this.predicates.push(predicate);
+    return predicate;
+  }
+
+  /** The epoch history of a metric, for best(), prev() and mean(). */
+  protected history(metric: string, mode: Mode = "auto"): MetricHistory {
+    let history = this.histories.get(metric);
+    if (!history) {
+      history = new MetricHistory(resolveMode(metric, mode));
+      this.histories.set(metric, history);
+      const entry = this.metricsByEvent.get("epochEnd") ?? { names: [], all: false };
+      if (!entry.names.includes(metric)) entry.names.push(metric);
+      this.metricsByEvent.set("epochEnd", entry);
+    }
+    return history;
+  }
+
+  /** Feed a predicate this epoch's value; true when it fires. Captures best weights on a new best. */
+  protected update(predicate: Predicate, value: number | undefined): boolean {
+    const fired = predicate.tracker.update(this.epoch, value);
+    if (predicate.bestWeights && predicate.tracker.improved) predicate.bestWeights.capture(this.model, this.epoch);
+    return fired;
+  }
+
+  // ------------------------------------------------------------ events
+
+  /**
+   * Start of every event: move the clock, read the metrics this event's rules
+   * need (once), record histories. Returns the values, absent ones undefined.
+   */
+  protected async enter(event: EventName, index: number, logs: Logs | undefined): Promise<Record<string, number | undefined>> {
+    switch (event) {
+      case "trainBegin":
+        this.beginTraining();
+        break;
+      case "epochBegin":
+        this.epoch = index;
+        this.batch = 0;
+        break;
+      case "batchBegin":
+      case "batchEnd":
+        this.batch = index;
+        break;
+      case "epochEnd":
+        this.epoch = index;
+        break;
+      case "trainEnd":
+        break;
+    }
+    const wanted = this.metricsByEvent.get(event);
+    const values = this.current;
+    for (const key of Object.keys(values)) delete values[key];
+    if (wanted) {
+      const names = wanted.all ? [...new Set([...wanted.names, ...this.reported])] : wanted.names;
+      if (names.length > 0) await readMetrics(logs, names, values);
+    }
+    if (event === "epochEnd") {
+      for (const [metric, history] of this.histories) history.record(index, values[metric]);
+    }
+    return values;
+  }
+
+  /** End of every event: count the step, and let timers and I/O run now and then. */
+  protected async leave(event: EventName): Promise<void> {
+    if (event === "batchEnd") this.step += 1;
+    if (event === "trainEnd") await this.closeWriters();
+    const now = performance.now();
+    if (now - this.lastYield > YIELD_EVERY_MS) {
+      this.lastYield = now;
+      await tf.nextFrame();
+    }
+  }
+
+  private beginTraining(): void {
+    this.epoch = 0;
+    this.batch = 0;
+    this.step = 0;
+    this.startedAt = performance.now();
+    this.lastYield = this.startedAt;
+    this.firings.length = 0;
+    this.v = this.initialVariables();
+    for (const predicate of this.predicates) {
+      predicate.tracker.reset();
+      predicate.bestWeights?.dispose();
+    }
+    for (const history of this.histories.values()) history.reset();
+    const reported = this.params?.metrics;
+    this.reported = Array.isArray(reported) ? reported.map(String) : [];
+    this.checkReportedMetrics();
+  }
+
+  /** Every metric a rule reads must be reported by the fit loop: fail before the first batch, naming the rule. */
+  private checkReportedMetrics(): void {
+    const reported = new Set(this.reported);
+    const alias = (name: string) =>
+      name === "acc" ? "accuracy" : name === "accuracy" ? "acc" : name === "val_acc" ? "val_accuracy" : name === "val_accuracy" ? "val_acc" : name;
+    for (const rule of this.spec.rules) {
+      for (const source of rule.metrics) {
+        const name = this.metricName(source, this.options);
+        const isBuiltinBatchKey = (rule.event === "batchBegin" || rule.event === "batchEnd") && (name === "batch" || name === "size");
+        if (reported.has(name) || reported.has(alias(name)) || isBuiltinBatchKey) continue;
+        const hint = name.startsWith("val_")
+          ? " Validation metrics need validationData or validationSplit in model.fit()."
+          : ` Add it to model.compile({metrics: [...]}).`;
+        throw new RuleError(
+          rule,
+          `reads metric \`${name}\`, but the fit loop reports ${this.reported.length ? this.reported.map((m) => `\`${m}\``).join(", ") : "no metrics"}.${hint}`,
+        );
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ actions
+
+  private record(rule: RuleSite, action: Firing["action"], extra: Partial<Firing> = {}): void {
+    if (this.firings.length >= MAX_FIRINGS) this.firings.shift();
+    this.firings.push({
+      event: rule.event,
+      epoch: this.epoch,
+      batch: this.batch,
+      step: this.step,
+      rule: rule.at,
+      text: rule.text,
+      action,
+      ...extra,
+    });
+  }
+
+  private say(line: string): void {
+    if (this.verbose > 0) console.log(line);
+  }
+
+  protected setLr(rule: RuleSite, value: number): void {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new RuleError(rule, `the learning rate must be a finite number >= 0, got ${value}`);
+    }
+    const optimizer = this.optimizer();
+    const from = getLearningRate(optimizer);
+    if (from === value) return;
+    setLearningRate(optimizer, value);
+    this.record(rule, "lr", { from, to: value });
+    if (rule.event === "epochEnd" || rule.event === "epochBegin") {
+      this.say(`Epoch ${this.epoch + 1}: ${this.spec.className} ${value < from ? "reducing" : "setting"} learning rate to ${value}.`);
+    }
+  }
+
+  protected stop(rule: RuleSite): void {
+    this.model.stopTraining = true;
+    this.record(rule, "stop");
+    this.say(`Epoch ${this.epoch + 1}: early stopping`);
+  }
+
+  protected restore(rule: RuleSite, predicate: Predicate): void {
+    const epoch = predicate.bestWeights?.restore(this.model);
+    if (epoch === undefined) return;
+    this.record(rule, "restore", { detail: `epoch ${epoch}` });
+    this.say(`Restoring model weights from the end of the best epoch: ${epoch + 1}.`);
+  }
+
+  protected assign(rule: RuleSite, name: string, value: number): void {
+    const from = this.v[name];
+    this.v[name] = value;
+    this.record(rule, "set", { from, to: value, detail: name });
+  }
+
+  protected fn(rule: RuleSite, name: string, result: unknown): number {
+    if (typeof result !== "number") {
+      throw new RuleError(rule, `function option \`${name}\` must return a number, got ${typeof result}`);
+    }
+    return result;
+  }
+
+  /** Fill `{name:spec}` placeholders: epoch and batch 1-based as Keras shows them. */
+  protected format(rule: RuleSite, template: string, options: Record<string, unknown>): string {
+    const params = this.spec.params ?? {};
+    const ints = new Set(this.spec.intParams ?? []);
+    const lookup = (name: string): FormatArg | undefined => {
+      switch (name) {
+        case "epoch":
+          return { int: this.epoch + 1 };
+        case "batch":
+          return { int: this.batch + 1 };
+        case "step":
+          return { int: this.step };
+        case "epochs":
+          return { int: this.epochs };
+        case "lr":
+          return this.lr;
+        case "elapsed":
+          return this.elapsed;
+      }
+      if (name in this.v) {
+        const value = this.v[name];
+        return Number.isInteger(value) ? { int: value } : value;
+      }
+      if (name in params) {
+        const value = options[params[name]];
+        if (typeof value === "number") return ints.has(name) ? { int: value } : value;
+        if (typeof value === "string" || typeof value === "boolean") return value;
+        return value === undefined ? "None" : String(value);
+      }
+      const metric = this.current[name];
+      return metric;
+    };
+    try {
+      return formatTemplate(template, lookup);
+    } catch (error) {
+      throw new RuleError(rule, error instanceof Error ? error.message : String(error), { cause: error });
+    }
+  }
+
+  protected print(rule: RuleSite, line: string): void {
+    console.log(line);
+    this.record(rule, "print", { detail: line });
+  }
+
+  protected async save(
+    rule: RuleSite,
+    path: string,
+    what: "model" | "weights",
+    keep?: { count: number; rankBy?: Predicate },
+  ): Promise<void> {
+    try {
+      await saveModel(this.model, path, { weightsOnly: what === "weights" });
+      if (keep) {
+        const key = `${rule.at}\u0000${what}`;
+        let keeper = this.keepers.get(key);
+        if (!keeper) {
+          keeper = new CheckpointKeeper(keep.count, keep.rankBy ? "best" : "newest");
+          this.keepers.set(key, keeper);
+        }
+        const best = keep.rankBy?.tracker.best;
+        const score = keep.rankBy && best !== undefined ? { value: best, direction: keep.rankBy.direction } : undefined;
+        await keeper.add(path, score);
+      }
+    } catch (error) {
+      throw new RuleError(rule, `could not save ${what} to ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    this.record(rule, "save", { detail: path });
+    this.say(`Epoch ${this.epoch + 1}: saving ${what} to ${path}`);
+  }
+
+  protected async log(rule: RuleSite, path: string, options: { separator?: string; append?: boolean }): Promise<void> {
+    try {
+      let logger = this.csvLoggers.get(path);
+      if (!logger) {
+        logger = new CsvLogger(path, options);
+        await logger.open(this.reported);
+        this.csvLoggers.set(path, logger);
+      }
+      await logger.writeRow(this.epoch, { ...this.current, lr: this.lr });
+    } catch (error) {
+      throw new RuleError(rule, `could not write ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    this.record(rule, "log", { detail: path });
+  }
+
+  protected async tensorboard(rule: RuleSite, dir: string): Promise<void> {
+    let writer = this.boards.get(dir);
+    if (!writer) {
+      writer = new TensorBoardWriter(dir);
+      this.boards.set(dir, writer);
+    }
+    const kind = rule.event === "batchEnd" || rule.event === "batchBegin" ? "batch" : "epoch";
+    const step = kind === "batch" ? this.step : this.epoch;
+    for (const scalar of scalarsForLogs(kind, this.current, this.lr)) writer.scalar(scalar.run, scalar.tag, step, scalar.value);
+    try {
+      await writer.flush();
+    } catch (error) {
+      throw new RuleError(rule, `could not write TensorBoard events to ${dir}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    this.record(rule, "tensorboard", { detail: dir });
+  }
+
+  protected async call(rule: RuleSite, name: string): Promise<void> {
+    const hook = this.hooks[name];
+    if (!hook) throw new RuleError(rule, `no hook \`${name}\` was given in the options (hooks: { ${name}: (context) => ... })`);
+    await hook({
+      callback: this,
+      model: this.model,
+      rule,
+      epoch: this.epoch,
+      batch: this.batch,
+      step: this.step,
+      lr: this.lr,
+      elapsed: this.elapsed,
+      metrics: { ...this.current },
+    });
+    this.record(rule, "call", { detail: name });
+  }
+
+  private async closeWriters(): Promise<void> {
+    const closing: Promise<void>[] = [];
+    for (const logger of this.csvLoggers.values()) closing.push(logger.close());
+    for (const board of this.boards.values()) closing.push(board.close());
+    this.csvLoggers.clear();
+    this.boards.clear();
+    await Promise.all(closing);
+  }
+
+  /** Free best-weight snapshots. Call when the callback will not be used again. */
+  dispose(): void {
+    for (const predicate of this.predicates) predicate.bestWeights?.dispose();
+  }
+
+  // ------------------------------------------------------------ default hooks: keep the clock right
+
+  override async onTrainBegin(logs?: Logs): Promise<void> {
+    await this.enter("trainBegin", 0, logs);
+    await this.leave("trainBegin");
+  }
+
+  override async onEpochBegin(epoch: number, logs?: Logs): Promise<void> {
+    await this.enter("epochBegin", epoch, logs);
+    await this.leave("epochBegin");
+  }
+
+  override async onTrainEnd(logs?: Logs): Promise<void> {
+    await this.enter("trainEnd", 0, logs);
+    await this.leave("trainEnd");
+  }
+}
+
+/** Runtime helpers that expressions call. */
+export const math = {
+  /** Python's modulo: the result has the divisor's sign. */
+  mod(a: number, b: number): number {
+    return a - b * Math.floor(a / b);
+  },
+  clamp(x: number, lo: number, hi: number): number {
+    return Math.min(Math.max(x, lo), hi);
+  },
+  /** Python's round(): halves go to the even neighbour. */
+  round(x: number): number {
+    const floor = Math.floor(x);
+    const diff = x - floor;
+    if (diff !== 0.5) return Math.round(x);
+    return floor % 2 === 0 ? floor : floor + 1;
+  },
+  isInf(x: number): boolean {
+    return x === Infinity || x === -Infinity;
+  },
+};

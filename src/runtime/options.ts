@@ -1,0 +1,130 @@
+// Option schemas for generated callbacks: zod builders that carry a readable
+// "expected ..." for every param, and one formatter for the error a user sees.
+import { z } from "zod";
+import { closest } from "../diagnostics/suggest.js";
+
+export { z };
+
+export interface Bound {
+  value: number;
+  inclusive: boolean;
+}
+
+interface NumberSpec {
+  min?: Bound;
+  max?: Bound;
+  default?: number;
+  optional?: boolean;
+}
+
+function describeRange(kind: string, spec: NumberSpec): string {
+  const { min, max } = spec;
+  if (min && max) {
+    return `${kind} in ${min.inclusive ? "[" : "("}${min.value}, ${max.value}${max.inclusive ? "]" : ")"}`;
+  }
+  if (min) return `${kind} ${min.inclusive ? ">=" : ">"} ${min.value}`;
+  if (max) return `${kind} ${max.inclusive ? "<=" : "<"} ${max.value}`;
+  return kind;
+}
+
+function numeric(kind: "a number" | "an integer", spec: NumberSpec) {
+  const expected = describeRange(kind, spec);
+  let schema = z.number({ error: `expected ${expected}` });
+  if (kind === "an integer") schema = schema.int({ error: `expected ${expected}` });
+  if (spec.min) {
+    schema = spec.min.inclusive
+      ? schema.gte(spec.min.value, { error: `expected ${expected}` })
+      : schema.gt(spec.min.value, { error: `expected ${expected}` });
+  }
+  if (spec.max) {
+    schema = spec.max.inclusive
+      ? schema.lte(spec.max.value, { error: `expected ${expected}` })
+      : schema.lt(spec.max.value, { error: `expected ${expected}` });
+  }
+  if (spec.optional) return schema.optional();
+  return spec.default === undefined ? schema : schema.default(spec.default);
+}
+
+type Fn = (...args: number[]) => number;
+type Hook = (context: never) => unknown;
+
+/** Builders used by generated option schemas, one per param type. */
+export const option = {
+  number: (spec: NumberSpec = {}) => numeric("a number", spec),
+  int: (spec: NumberSpec = {}) => numeric("an integer", spec),
+  bool: (spec: { default?: boolean; optional?: boolean } = {}) => {
+    const schema = z.boolean({ error: "expected true or false" });
+    if (spec.optional) return schema.optional();
+    return spec.default === undefined ? schema : schema.default(spec.default);
+  },
+  string: (spec: { default?: string; optional?: boolean } = {}) => {
+    const schema = z.string({ error: "expected a string" });
+    if (spec.optional) return schema.optional();
+    return spec.default === undefined ? schema : schema.default(spec.default);
+  },
+  /** A metric name, as tfjs reports it (`val_loss`, `acc`). */
+  metric: (spec: { default?: string; optional?: boolean } = {}) => {
+    const schema = z.string({ error: "expected a metric name such as \"val_loss\"" }).min(1, {
+      error: "expected a metric name such as \"val_loss\"",
+    });
+    if (spec.optional) return schema.optional();
+    return spec.default === undefined ? schema : schema.default(spec.default);
+  },
+  oneOf: <const T extends readonly [string, ...string[]]>(values: T, spec: { default?: T[number]; optional?: boolean } = {}) => {
+    const schema = z.enum(values, { error: `expected one of ${values.map((v) => JSON.stringify(v)).join(", ")}` });
+    if (spec.optional) return schema.optional();
+    return spec.default === undefined ? schema : schema.default(spec.default as never);
+  },
+  /** A function the user passes in, called from expressions: `(a, b) => number`. */
+  fn: <F extends Fn>(arity: number) =>
+    z.custom<F>((v) => typeof v === "function", { error: `expected a function of ${arity} number argument${arity === 1 ? "" : "s"}` }),
+  verbose: () => z.number({ error: "expected 0, 1 or 2" }).int({ error: "expected 0, 1 or 2" }).min(0).default(0),
+  /** `call name` hooks: every name the rules call must be given. */
+  hooks: <const N extends readonly string[]>(names: N) => {
+    const shape: Record<string, z.ZodType<Hook>> = {};
+    for (const name of names) {
+      shape[name] = z.custom<Hook>((v) => typeof v === "function", { error: `expected a function for hook \`${name}\`` });
+    }
+    const schema = z.object(shape, { error: `expected an object of hook functions (${names.join(", ")})` });
+    return names.length === 0 ? schema.optional() : schema;
+  },
+};
+
+/** The error a constructor throws for bad options: names the class, the option, what was expected and what was given. */
+export class OptionsError extends Error {
+  override name = "OptionsError";
+}
+
+function show(value: unknown): string {
+  if (typeof value === "function") return "a function";
+  if (value === undefined) return "nothing";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Validate options against a generated schema; throws OptionsError with every problem. */
+export function parseOptions<S extends z.ZodType>(className: string, schema: S, options: unknown): z.output<S> {
+  const result = schema.safeParse(options ?? {});
+  if (result.success) return result.data;
+  const given = (options ?? {}) as Record<string, unknown>;
+  const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  const lines = result.error.issues.map((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys
+        .map((key) => {
+          const near = closest(key, known);
+          return `unknown option \`${key}\`${near ? ` (did you mean \`${near}\`?)` : ""}; known options: ${known.join(", ")}`;
+        })
+        .join("; ");
+    }
+    const key = issue.path.map(String).join(".");
+    if (!key) return issue.message;
+    const value = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], given);
+    return `option \`${key}\`: ${issue.message}, got ${show(value)}`;
+  });
+  throw new OptionsError(`${className}: ${lines.join("; ")}`);
+}
