@@ -91,6 +91,8 @@ export interface CheckedCallback {
 
 export interface CheckedProgram {
   file: string;
+  /** The source text the spans point into. */
+  source: string;
   callbacks: CheckedCallback[];
   /** Identifier (and metric `Name`) resolutions, keyed by node. */
   resolutions: Map<Ident | Name, Resolution>;
