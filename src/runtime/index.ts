@@ -1,0 +1,7 @@
+// The runtime that generated callbacks import (`cbc/runtime`): the engine,
+// option schemas, and the tested semantics and writers it is built from.
+export * from "./callback.js";
+export * from "./options.js";
+export * from "./semantics.js";
+export * from "./writers.js";
+export { pyRepr } from "./pyfloat.js";
