@@ -71,6 +71,8 @@ export interface CheckedRule {
   metrics: MetricRef[];
   /** The predicates inside the rule's condition, in source order. */
   predicates: CheckedPredicate[];
+  /** true when an action (`log to`, `tensorboard`) writes every metric the fit loop reports. */
+  readsAllMetrics: boolean;
 }
 
 export interface CheckedCallback {
@@ -87,6 +89,8 @@ export interface CheckedCallback {
   predicates: CheckedPredicate[];
   /** Events that some rule uses (plus those the runtime needs to support them). */
   events: EventName[];
+  /** Names of the `call NAME` hooks, deduplicated, in order of first use. */
+  hooks: string[];
 }
 
 export interface CheckedProgram {
