@@ -1,5 +1,6 @@
 // Scenario tables for `plateau` / `improves`: firing epochs derived by hand from Keras 3's callback sources.
 import { describe, expect, it } from "vitest";
+import { MetricHistory } from "../src/runtime/history.js";
 import { beats, resolveMode } from "../src/runtime/modes.js";
 import { ImprovesTracker, PlateauTracker, type PlateauOptions } from "../src/runtime/trackers.js";
 
@@ -390,5 +391,57 @@ describe("modes", () => {
     ["min", 5, Infinity, 0, true],
   ] as const)("beats(%s, %o, %o, %o) is %o", (direction, value, reference, minDelta, expected) => {
     expect(beats(direction, value, reference, minDelta)).toBe(expected);
+  });
+});
+
+describe("MetricHistory (best / prev / mean)", () => {
+  it("best follows the direction and never turns NaN after a real value", () => {
+    const history = new MetricHistory("min");
+    expect(history.best()).toBeUndefined();
+    history.record(0, N);
+    expect(history.best()).toBeNaN();
+    history.record(1, 0.5);
+    history.record(2, N);
+    history.record(3, 0.7);
+    expect(history.best()).toBe(0.5);
+    const max = new MetricHistory("max");
+    [0.2, 0.9, N, 0.4].forEach((v, epoch) => max.record(epoch, v));
+    expect(max.best()).toBe(0.9);
+  });
+
+  it("prev is the value of the previous epoch only", () => {
+    const history = new MetricHistory("min");
+    history.record(0, 1);
+    history.record(1, 2);
+    history.record(2, undefined);
+    history.record(3, 4);
+    expect(history.prev(0)).toBeUndefined();
+    expect(history.prev(1)).toBe(1);
+    expect(history.prev(2)).toBe(2);
+    expect(history.prev(3)).toBeUndefined(); // epoch 2 had no value
+    expect(history.prev(4)).toBe(4);
+  });
+
+  it("mean of the last k recorded values, undefined until k exist", () => {
+    const history = new MetricHistory("min");
+    history.record(0, 1);
+    history.record(1, 2);
+    expect(history.mean(3)).toBeUndefined();
+    history.record(2, undefined);
+    history.record(3, 6);
+    expect(history.mean(3)).toBe(3);
+    expect(history.mean(2)).toBe(4);
+    expect(history.mean(1)).toBe(6);
+    expect(() => history.mean(0)).toThrow("K >= 1");
+  });
+
+  it("recording an epoch again replaces it, best included", () => {
+    const history = new MetricHistory("min");
+    history.record(0, 3);
+    history.record(1, 1);
+    history.record(1, 2);
+    expect([history.best(), history.mean(2), history.prev(2)]).toEqual([2, 2.5, 2]);
+    history.reset();
+    expect([history.best(), history.mean(1), history.prev(1)]).toEqual([undefined, undefined, undefined]);
   });
 });
