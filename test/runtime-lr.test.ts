@@ -23,7 +23,9 @@ function tinyVariable(): tf.Variable {
 /** One minimisation step of sum(v^2) on a tiny variable; returns how far each entry moved. */
 function step(optimizer: tf.Optimizer, variable: tf.Variable): number[] {
   const before = variable.dataSync().slice();
-  tf.tidy(() => optimizer.minimize(() => variable.square().sum() as tf.Scalar));
+  tf.tidy(() => {
+    optimizer.minimize(() => variable.square().sum() as tf.Scalar);
+  });
   const after = variable.dataSync();
   return Array.from(before, (b, i) => after[i] - b);
 }
