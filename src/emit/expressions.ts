@@ -1,0 +1,171 @@
+// Expressions of the rules language as TypeScript source, with the fewest
+// parentheses that keep the meaning. Names are looked up in the checked
+// program; nothing here decides what a name means.
+import type { CheckedPredicate, CheckedProgram, MetricRef, Resolution } from "../check/program.js";
+import type { BinaryOp, Expr, Ident, Name } from "../syntax/ast.js";
+
+/** How the emitter refers to the state a rule reads. */
+export interface ExprScope {
+  program: CheckedProgram;
+  /** Rules-language param name -> TypeScript option name. */
+  optionName(param: string): string;
+  /** The local holding a metric's value at this event. */
+  metricLocal(ref: MetricRef): string;
+  /** The field holding a predicate's state. */
+  predicateLocal(predicate: CheckedPredicate): string;
+  predicateOf(node: Expr): CheckedPredicate | undefined;
+  /** The local holding best()/prev()/mean() of a metric, hoisted by the caller. */
+  historyLocal(call: Expr): string;
+  /** The rule site constant, for errors raised by fn params. */
+  ruleRef: string;
+}
+
+// JavaScript precedence levels (higher binds tighter).
+const PREC = {
+  or: 3,
+  and: 4,
+  equality: 8,
+  relational: 9,
+  additive: 11,
+  multiplicative: 12,
+  exponent: 13,
+  unary: 14,
+  primary: 20,
+} as const;
+
+const BINARY: Record<BinaryOp, { js: string; prec: number }> = {
+  or: { js: "||", prec: PREC.or },
+  and: { js: "&&", prec: PREC.and },
+  "==": { js: "===", prec: PREC.equality },
+  "!=": { js: "!==", prec: PREC.equality },
+  "<": { js: "<", prec: PREC.relational },
+  "<=": { js: "<=", prec: PREC.relational },
+  ">": { js: ">", prec: PREC.relational },
+  ">=": { js: ">=", prec: PREC.relational },
+  "+": { js: "+", prec: PREC.additive },
+  "-": { js: "-", prec: PREC.additive },
+  "*": { js: "*", prec: PREC.multiplicative },
+  "/": { js: "/", prec: PREC.multiplicative },
+  "%": { js: "%", prec: PREC.multiplicative },
+  "**": { js: "**", prec: PREC.exponent },
+};
+
+const MATH: Record<string, string> = {
+  min: "Math.min",
+  max: "Math.max",
+  abs: "Math.abs",
+  exp: "Math.exp",
+  log: "Math.log",
+  sqrt: "Math.sqrt",
+  floor: "Math.floor",
+  ceil: "Math.ceil",
+  cos: "Math.cos",
+  sin: "Math.sin",
+  round: "math.round",
+  clamp: "math.clamp",
+};
+
+export const HISTORY_FUNCTIONS = new Set(["best", "prev", "mean"]);
+
+/** A JavaScript number literal that reads back as the same value. */
+export function numberLiteral(value: number): string {
+  if (value === Infinity) return "Infinity";
+  if (value === -Infinity) return "-Infinity";
+  if (Number.isNaN(value)) return "NaN";
+  return String(value);
+}
+
+export class ExpressionEmitter {
+  constructor(private readonly scope: ExprScope) {}
+
+  emit(expr: Expr): string {
+    return this.emitPrec(expr).code;
+  }
+
+  private wrap(inner: { code: string; prec: number }, min: number): string {
+    return inner.prec < min ? `(${inner.code})` : inner.code;
+  }
+
+  private emitPrec(expr: Expr): { code: string; prec: number } {
+    switch (expr.kind) {
+      case "number": {
+        const code = numberLiteral(expr.value);
+        return { code, prec: expr.value < 0 ? PREC.unary : PREC.primary };
+      }
+      case "string":
+        return { code: JSON.stringify(expr.value), prec: PREC.primary };
+      case "bool":
+        return { code: String(expr.value), prec: PREC.primary };
+      case "ident":
+        return { code: this.reference(expr), prec: PREC.primary };
+      case "unary": {
+        const operand = this.emitPrec(expr.operand);
+        if (expr.op === "not") return { code: `!${this.wrap(operand, PREC.unary)}`, prec: PREC.unary };
+        // `-x ** y` is a syntax error in JS: the operand of unary minus must bind tighter than `**`.
+        return { code: `-${this.wrap(operand, PREC.unary + 1)}`, prec: PREC.unary };
+      }
+      case "binary": {
+        const { js, prec } = BINARY[expr.op];
+        const left = this.emitPrec(expr.left);
+        const right = this.emitPrec(expr.right);
+        if (expr.op === "%") {
+          // Python's modulo (sign of the divisor), as a Keras user expects.
+          return { code: `math.mod(${left.code}, ${right.code})`, prec: PREC.primary };
+        }
+        if (expr.op === "**") {
+          // Right-associative; the left side must not be a bare unary.
+          return { code: `${this.wrap(left, PREC.exponent + 2)} ** ${this.wrap(right, PREC.exponent)}`, prec };
+        }
+        return { code: `${this.wrap(left, prec)} ${js} ${this.wrap(right, prec + 1)}`, prec };
+      }
+      case "call":
+        return { code: this.call(expr), prec: PREC.primary };
+      case "plateau":
+      case "improves": {
+        const predicate = this.scope.predicateOf(expr);
+        if (!predicate) throw new Error("internal: predicate was not checked");
+        return { code: this.scope.predicateLocal(predicate), prec: PREC.primary };
+      }
+      case "is": {
+        const operand = this.emit(expr.operand);
+        const test =
+          expr.test === "nan" ? `Number.isNaN(${operand})` : expr.test === "inf" ? `math.isInf(${operand})` : `Number.isFinite(${operand})`;
+        return expr.negated ? { code: `!${test}`, prec: PREC.unary } : { code: test, prec: PREC.primary };
+      }
+    }
+  }
+
+  private resolution(node: Ident | Name): Resolution {
+    const resolution = this.scope.program.resolutions.get(node);
+    if (!resolution) throw new Error(`internal: unresolved name ${"name" in node ? node.name : node.text}`);
+    return resolution;
+  }
+
+  reference(node: Ident | Name): string {
+    const resolution = this.resolution(node);
+    switch (resolution.kind) {
+      case "builtin":
+        return resolution.name === "pi" ? "Math.PI" : `this.${resolution.name}`;
+      case "param":
+        return `this.o.${this.scope.optionName(resolution.param)}`;
+      case "let":
+        return `this.v.${resolution.name}`;
+      case "metric":
+        return this.scope.metricLocal(resolution.metric);
+    }
+  }
+
+  private call(expr: Extract<Expr, { kind: "call" }>): string {
+    const name = expr.callee.text;
+    const args = expr.args.map((arg) => this.emit(arg));
+    const resolution = this.scope.program.resolutions.get(expr.callee);
+    if (resolution?.kind === "param") {
+      const option = this.scope.optionName(resolution.param);
+      return `this.fn(${this.scope.ruleRef}, ${JSON.stringify(resolution.param)}, this.o.${option}(${args.join(", ")}))`;
+    }
+    if (HISTORY_FUNCTIONS.has(name)) return this.scope.historyLocal(expr);
+    const js = MATH[name];
+    if (!js) throw new Error(`internal: unknown function ${name}`);
+    return `${js}(${args.join(", ")})`;
+  }
+}
