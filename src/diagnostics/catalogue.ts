@@ -9,6 +9,7 @@ export const catalogue = {
   CBC103: { severity: "error", title: "bad escape or placeholder in string" },
   CBC104: { severity: "error", title: "unknown word where a keyword belongs" },
   CBC105: { severity: "error", title: "bad number" },
+  CBC106: { severity: "error", title: "internal parser error" },
   // ---- names
   CBC200: { severity: "error", title: "unknown metric" },
   CBC201: { severity: "warning", title: "metric not usually reported by tfjs" },

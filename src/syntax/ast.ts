@@ -16,6 +16,11 @@ export interface Span {
 
 export interface Node {
   span: Span;
+  /**
+   * Set by the parser on a declaration or rule that error recovery cut short: parts of it
+   * may be missing. Only present when the parse reported an error.
+   */
+  recovered?: boolean;
 }
 
 /** A name as written: identifier or backquoted metric name. */
