@@ -1,0 +1,147 @@
+// The CSV training log, byte for byte as Keras' CSVLogger writes it (csv.DictWriter, excel dialect, Python float repr).
+
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+
+import { WriteError, toWriteError } from "./atomic.js";
+import { pyRepr } from "./pyfloat.js";
+
+export interface CsvLoggerOptions {
+  /** One character between cells; "," by default. */
+  separator?: string;
+  /** Keep an existing file and add rows to it; the header is written only if the file is new or empty. */
+  append?: boolean;
+}
+
+/** Python's csv module ends rows with "\r\n" (excel dialect). */
+const LINE_END = "\r\n";
+const QUOTE = '"';
+/** What Keras' CSVLogger writes for a metric missing from the logs. */
+const MISSING = "NA";
+
+/** Orders strings by code point, as Python's sorted() does (JS sort compares UTF-16 units). */
+export function compareCodePoints(a: string, b: string): number {
+  const left = Array.from(a);
+  const right = Array.from(b);
+  const length = Math.min(left.length, right.length);
+  for (let i = 0; i < length; i += 1) {
+    const difference = (left[i] as string).codePointAt(0)! - (right[i] as string).codePointAt(0)!;
+    if (difference !== 0) return difference;
+  }
+  return left.length - right.length;
+}
+
+/**
+ * One CSV line as Python's csv writer makes it with QUOTE_MINIMAL: a cell is
+ * quoted when it holds the separator, a quote, "\r" or "\n"; quotes inside are doubled.
+ */
+export function formatCsvLine(cells: readonly string[], separator: string): string {
+  const quoted = cells.map((cell) => {
+    const needsQuotes = cell.includes(separator) || cell.includes(QUOTE) || cell.includes("\r") || cell.includes("\n");
+    return needsQuotes ? QUOTE + cell.replaceAll(QUOTE, QUOTE + QUOTE) + QUOTE : cell;
+  });
+  // Python quotes a record that is one empty field, so the line is not blank.
+  if (quoted.length === 1 && quoted[0] === "") return QUOTE + QUOTE + LINE_END;
+  return quoted.join(separator) + LINE_END;
+}
+
+/** A metric value as Keras' CSVLogger writes it: Python repr, `NA` when missing. */
+export function formatCsvNumber(value: number | undefined): string {
+  return value === undefined ? MISSING : pyRepr(value);
+}
+
+/**
+ * Streams one row per call to a CSV file: header `epoch`, the metric columns
+ * sorted by name, then `lr`. Rows reach the OS as they are written, so a reader
+ * (pandas, a spreadsheet, `tail -f`) sees each row at once. Failures are
+ * WriteErrors naming the file.
+ */
+export class CsvLogger {
+  readonly path: string;
+  readonly separator: string;
+  readonly append: boolean;
+  private handle: fs.FileHandle | undefined;
+  private columns: string[] = [];
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(filePath: string, options?: CsvLoggerOptions) {
+    const separator = options?.separator ?? ",";
+    if (Array.from(separator).length !== 1) {
+      throw new RangeError(`CSV separator must be exactly one character, got ${JSON.stringify(separator)}`);
+    }
+    if (separator === QUOTE || separator === "\r" || separator === "\n") {
+      throw new RangeError(`CSV separator cannot be ${JSON.stringify(separator)}`);
+    }
+    this.path = filePath;
+    this.separator = separator;
+    this.append = options?.append ?? false;
+  }
+
+  /** The header of the open file: epoch, the metrics by name, lr. */
+  get header(): readonly string[] {
+    return ["epoch", ...this.columns, "lr"];
+  }
+
+  /**
+   * Opens the file at train begin. `columns` are the metric names (an `lr` or
+   * `epoch` among them is not repeated). Without `append` the file is truncated.
+   */
+  async open(columns: readonly string[]): Promise<void> {
+    await this.close();
+    this.columns = [...new Set(columns)].filter((name) => name !== "epoch" && name !== "lr").sort(compareCodePoints);
+    try {
+      await fs.mkdir(path.dirname(path.resolve(this.path)), { recursive: true });
+      let writeHeader = true;
+      if (this.append) {
+        const existing = await fs.stat(this.path).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === "ENOENT") return undefined;
+          throw error;
+        });
+        // Keras writes the header when the file's first line is empty.
+        writeHeader = existing === undefined || existing.size === 0;
+      }
+      this.handle = await fs.open(this.path, this.append ? "a" : "w");
+      if (writeHeader) await this.handle.writeFile(formatCsvLine(this.header, this.separator));
+    } catch (error) {
+      await this.handle?.close().catch(() => undefined);
+      this.handle = undefined;
+      throw await toWriteError(this.path, error);
+    }
+  }
+
+  /** Writes the row of one epoch (0-based, as Keras writes it); `values` holds metrics and `lr`. */
+  writeRow(epoch: number, values: Record<string, number | undefined>): Promise<void> {
+    const handle = this.handle;
+    if (handle === undefined) {
+      return Promise.reject(new WriteError(this.path, "the CSV log is not open: call open() at train begin first"));
+    }
+    const cells = [
+      Number.isInteger(epoch) ? String(epoch) : pyRepr(epoch),
+      ...this.columns.map((name) => formatCsvNumber(values[name])),
+      formatCsvNumber(values["lr"]),
+    ];
+    const line = formatCsvLine(cells, this.separator);
+    // Rows are chained so they land in call order even if a caller does not await.
+    const run = this.writing.then(async () => {
+      try {
+        await handle.writeFile(line);
+      } catch (error) {
+        throw await toWriteError(this.path, error);
+      }
+    });
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    const handle = this.handle;
+    if (handle === undefined) return;
+    this.handle = undefined;
+    await this.writing;
+    try {
+      await handle.close();
+    } catch (error) {
+      throw await toWriteError(this.path, error);
+    }
+  }
+}
