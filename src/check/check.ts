@@ -1,0 +1,535 @@
+// The checker: turns a parsed Program into the CheckedProgram the emitter
+// consumes, collecting every problem on the way. Linear in the size of the
+// file; never throws.
+import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { didYouMean } from "../diagnostics/suggest.js";
+import type { Action, BlockItem, CallbackDecl, EventName, Expr, LetDecl, Name, Param, Program, Rule, Span, Trigger } from "../syntax/ast.js";
+import { ExpressionChecker, type RuleFacts } from "./expressions.js";
+import { foldConstant } from "./fold.js";
+import { ALL_FUNCTION_NAMES, RESERVED_OPTION_NAMES, camelCase, fileClassName, isBuiltin } from "./names.js";
+import { OPERAND_SPECS, type Bound, validateValue } from "./options.js";
+import {
+  canonicalMetric,
+  type CheckedCallback,
+  type CheckedParam,
+  type CheckedPredicate,
+  type CheckedProgram,
+  type CheckedRule,
+} from "./program.js";
+import { Reporter, foldSource } from "./report.js";
+import { Scope, metricKey, showMetric } from "./scope.js";
+
+export interface CheckResult {
+  checked: CheckedProgram;
+  diagnostics: Diagnostic[];
+}
+
+/** The order in which a callback's events are listed. */
+export const EVENT_ORDER: readonly EventName[] = ["trainBegin", "epochBegin", "batchBegin", "batchEnd", "epochEnd", "trainEnd"];
+
+/** Checks a parsed file. `source` is the text the spans point into (for rule texts and quotes in messages). */
+export function checkProgram(program: Program, source: string): CheckResult {
+  const reporter = new Reporter(program.file, source);
+  const checked: CheckedProgram = {
+    file: program.file,
+    source,
+    callbacks: [],
+    resolutions: new Map(),
+    placeholders: new Map(),
+    restoreTargets: new Map(),
+  };
+
+  const fileMetrics: Name[] = [];
+  const bareItems: (Rule | LetDecl)[] = [];
+  const blocks: CallbackDecl[] = [];
+  for (const item of program.items) {
+    if (item.kind === "metrics") fileMetrics.push(...item.names);
+    else if (item.kind === "callback") blocks.push(item);
+    else if (item.kind === "rule" || item.kind === "let") bareItems.push(item);
+  }
+
+  const classes: { offset: number; callback: CheckedCallback }[] = [];
+  const classNames = new Map<string, Span>();
+  if (bareItems.length > 0) {
+    const callback = new ClassChecker(reporter, checked, fileMetrics, undefined).check(fileClassName(program.file), [], bareItems, program.span);
+    // Top-level lets without bare rules are checked, but make no class.
+    if (bareItems.some((item) => item.kind === "rule")) {
+      classes.push({ offset: bareItems[0].span.start.offset, callback });
+      classNames.set(callback.name, bareItems[0].span);
+    }
+  }
+  for (const block of blocks) {
+    const name = block.name.text;
+    const clash = classNames.get(name);
+    if (clash) {
+      reporter.report(
+        "CBC204",
+        block.name.span,
+        `two classes are named \`${name}\` (the other one starts on line ${clash.start.line})`,
+        "rename this callback",
+      );
+    } else {
+      classNames.set(name, block.name.span);
+    }
+    const callback = new ClassChecker(reporter, checked, fileMetrics, block).check(name, block.params, block.body, block.span);
+    classes.push({ offset: block.span.start.offset, callback });
+  }
+  classes.sort((a, b) => a.offset - b.offset);
+  checked.callbacks = classes.map((c) => c.callback);
+  return { checked, diagnostics: sortDiagnostics(reporter.diagnostics) };
+}
+
+function eventOf(trigger: Trigger): EventName {
+  switch (trigger.kind) {
+    case "when":
+      return "epochEnd";
+    case "on":
+      return trigger.event;
+    case "every":
+      return trigger.unit === "epochs" ? "epochEnd" : "batchEnd";
+    case "at":
+      return "epochBegin";
+  }
+}
+
+const DEFAULT_EXAMPLES: Record<string, string> = {
+  int: "10",
+  number: "0.1",
+  bool: "true",
+  string: '""',
+  metric: "val_loss",
+};
+
+interface PendingRestore {
+  action: Extract<Action, { kind: "restore" }>;
+  facts: RuleFacts;
+}
+
+/** Checks one class: a `callback` block, or a file's bare rules. */
+class ClassChecker {
+  private readonly params = new Map<string, CheckedParam>();
+  private readonly lets = new Map<string, LetDecl>();
+  private readonly hooks = new Set<string>();
+  private readonly restores: PendingRestore[] = [];
+  private exprs!: ExpressionChecker;
+  private scope!: Scope;
+
+  constructor(
+    private readonly reporter: Reporter,
+    private readonly checked: CheckedProgram,
+    private readonly fileMetrics: Name[],
+    private readonly decl: CallbackDecl | undefined,
+  ) {}
+
+  check(name: string, params: Param[], body: readonly BlockItem[], span: Span): CheckedCallback {
+    const metricNames = [...this.fileMetrics];
+    for (const item of body) if (item.kind === "metrics") metricNames.push(...item.names);
+    const declaredMetrics = metricNames.length > 0 ? new Set(metricNames.map((n) => canonicalMetric(n.text))) : undefined;
+
+    const checkedParams = this.checkParams(params);
+    const letDecls = body.filter((item): item is LetDecl => item.kind === "let");
+    this.declareLets(letDecls);
+    this.scope = new Scope(this.reporter, this.params, this.lets, declaredMetrics);
+    this.exprs = new ExpressionChecker(this.reporter, this.scope, this.checked.resolutions, this.checked.placeholders);
+
+    for (const param of checkedParams) this.checkMetricDefault(param);
+    for (const decl of letDecls) {
+      const type = this.exprs.check(decl.init, { kind: "static", label: `the initial value of \`let ${decl.name.text}\`` });
+      this.exprs.requireNumber(type, decl.init);
+    }
+
+    const rules: CheckedRule[] = [];
+    for (const item of body) if (item.kind === "rule") rules.push(this.checkRule(item, rules.length + 1));
+    this.resolveRestores(this.exprs.predicates);
+
+    const events = new Set<EventName>(rules.map((r) => r.event));
+    // Trackers and history record at each epoch end; the global step advances at batch end.
+    if (this.exprs.predicates.length > 0 || this.exprs.usesHistory) events.add("epochEnd");
+    if (this.exprs.readsStep) events.add("batchEnd");
+
+    const callback: CheckedCallback = {
+      name,
+      span,
+      params: checkedParams,
+      lets: [...this.lets.values()],
+      rules,
+      predicates: this.exprs.predicates,
+      events: EVENT_ORDER.filter((e) => events.has(e)),
+      hooks: [...this.hooks],
+    };
+    if (this.decl) callback.decl = this.decl;
+    if (declaredMetrics) callback.declaredMetrics = [...declaredMetrics];
+    return callback;
+  }
+
+  // ------------------------------------------------------------ params
+
+  private checkParams(params: Param[]): CheckedParam[] {
+    const checkedParams: CheckedParam[] = [];
+    const optionNames = new Map<string, string>();
+    for (const param of params) {
+      const checkedParam = this.checkParam(param);
+      const name = checkedParam.name;
+      if (this.params.has(name)) {
+        this.reporter.report("CBC204", param.name.span, `param \`${name}\` is declared twice`, "rename or remove one of them");
+        continue;
+      }
+      const sameOption = optionNames.get(checkedParam.optionName);
+      if (sameOption !== undefined) {
+        this.reporter.report(
+          "CBC204",
+          param.name.span,
+          `params \`${sameOption}\` and \`${name}\` would both be the option \`${checkedParam.optionName}\``,
+          "rename one of them",
+        );
+        continue;
+      }
+      if (isBuiltin(name)) {
+        this.reporter.report("CBC206", param.name.span, `param \`${name}\` would hide the builtin \`${name}\``, `choose another name, e.g. \`${name}_0\``);
+      } else if (checkedParam.type === "fn" && ALL_FUNCTION_NAMES.includes(name)) {
+        this.reporter.report("CBC206", param.name.span, `fn param \`${name}\` would hide the function \`${name}()\``, `choose another name, e.g. \`my_${name}\``);
+      } else if (RESERVED_OPTION_NAMES.has(checkedParam.optionName)) {
+        this.reporter.report(
+          "CBC206",
+          param.name.span,
+          `param \`${name}\` would clash with the option \`${checkedParam.optionName}\` every generated class has`,
+          "choose another name",
+        );
+      }
+      optionNames.set(checkedParam.optionName, name);
+      this.params.set(name, checkedParam);
+      checkedParams.push(checkedParam);
+    }
+    return checkedParams;
+  }
+
+  private checkParam(param: Param): CheckedParam {
+    const name = param.name.text;
+    const type = param.type.kind;
+    const checkedParam: CheckedParam = { decl: param, name, optionName: camelCase(name), type, optional: param.optional };
+    if (param.type.kind === "enum") checkedParam.enumValues = param.type.values.map((v) => v.value);
+    if (param.type.kind === "fn") checkedParam.fnArgs = param.type.args.map((a) => a.text);
+    if (param.range) this.checkRange(param, checkedParam);
+
+    const typeText = this.reporter.quote(param.type.span);
+    if (param.default === undefined) {
+      if (type !== "fn" && !param.optional) {
+        const example = type === "enum" ? JSON.stringify(checkedParam.enumValues?.[0] ?? "") : DEFAULT_EXAMPLES[type];
+        this.reporter.report(
+          "CBC304",
+          param.name.span,
+          `param \`${name}\` needs a default`,
+          `write \`${name}: ${typeText} = ${example}\`, or make it optional: \`${name}: ${typeText}?\``,
+        );
+      }
+    } else if (type === "fn") {
+      this.reporter.report("CBC304", param.default.span, `an \`fn\` param takes no default: the function is passed in the options`, "remove `= ...`");
+    } else if (param.optional) {
+      this.reporter.report(
+        "CBC304",
+        param.default.span,
+        `optional param \`${name}\` cannot have a default`,
+        "remove the `?` to use the default, or remove the default to leave it absent unless given",
+      );
+    } else {
+      const value = this.defaultValue(param, checkedParam);
+      if (value !== undefined) checkedParam.defaultValue = value;
+    }
+    return checkedParam;
+  }
+
+  private checkRange(param: Param, checkedParam: CheckedParam): void {
+    const range = param.range;
+    if (!range) return;
+    if (checkedParam.type !== "int" && checkedParam.type !== "number") {
+      this.reporter.report("CBC300", range.span, `only int and number params take a range, and \`${checkedParam.name}\` is ${checkedParam.type}`, "remove the range");
+      return;
+    }
+    const bound = (expr: Expr): number | undefined => {
+      const value = foldConstant(expr);
+      if (value === undefined || Number.isNaN(value)) {
+        this.reporter.report("CBC300", expr.span, `a range bound must be a constant number, got \`${this.reporter.quote(expr.span)}\``, "write a number, e.g. `>= 0`");
+        return undefined;
+      }
+      return value;
+    };
+    if (range.kind === "bound") {
+      const value = bound(range.value);
+      if (value === undefined) return;
+      const limit: Bound = { value, inclusive: range.op === ">=" || range.op === "<=" };
+      if (range.op === ">" || range.op === ">=") checkedParam.min = limit;
+      else checkedParam.max = limit;
+      return;
+    }
+    const lo = bound(range.lo);
+    const hi = bound(range.hi);
+    if (lo === undefined || hi === undefined) return;
+    if (lo > hi || (lo === hi && (range.loOpen || range.hiOpen))) {
+      this.reporter.report("CBC301", range.span, `the range ${this.reporter.quote(range.span)} contains no value`, "write the lower bound first, e.g. `in (0, 1]`");
+      return;
+    }
+    checkedParam.min = { value: lo, inclusive: !range.loOpen };
+    checkedParam.max = { value: hi, inclusive: !range.hiOpen };
+  }
+
+  /** The folded default of a non-fn param, after checking type (CBC304) and range (CBC301). */
+  private defaultValue(param: Param, checkedParam: CheckedParam): number | string | boolean | undefined {
+    const expr = param.default;
+    if (!expr) return undefined;
+    const name = checkedParam.name;
+    const label = `the default of \`${name}\``;
+    switch (checkedParam.type) {
+      case "int":
+      case "number": {
+        const value = foldConstant(expr);
+        if (value === undefined) {
+          this.reporter.report("CBC304", expr.span, `${label} must be a constant number`, "write a number such as `10`, `1e-4`, `-1` or `inf`");
+          return undefined;
+        }
+        const typeProblem = validateValue(label, { type: checkedParam.type }, value);
+        if (typeProblem) {
+          this.reporter.report("CBC304", expr.span, typeProblem, checkedParam.type === "int" ? `write a whole number, or declare \`${name}: number\`` : undefined);
+          return undefined;
+        }
+        const rangeProblem = validateValue(label, checkedParam, value);
+        if (rangeProblem) this.reporter.report("CBC301", expr.span, rangeProblem);
+        return value;
+      }
+      case "bool":
+        if (expr.kind === "bool") return expr.value;
+        this.reporter.report("CBC304", expr.span, `${label} must be true or false`, `write \`${name}: bool = true\``);
+        return undefined;
+      case "string":
+        if (expr.kind === "string") return expr.value;
+        this.reporter.report("CBC304", expr.span, `${label} must be a string in double quotes`, `write \`${name}: string = "${this.reporter.quote(expr.span)}"\``);
+        return undefined;
+      case "enum": {
+        const values = checkedParam.enumValues ?? [];
+        const allowed = values.map((v) => JSON.stringify(v)).join(", ");
+        if (expr.kind === "string") {
+          if (values.includes(expr.value)) return expr.value;
+          this.reporter.report(
+            "CBC304",
+            expr.span,
+            `${label} must be one of ${allowed}, got ${JSON.stringify(expr.value)}`,
+            didYouMean(expr.value, values) ?? `write one of ${allowed}`,
+          );
+          return undefined;
+        }
+        const hint = expr.kind === "ident" && values.includes(expr.name) ? `write it as a string: \`"${expr.name}"\`` : `write one of ${allowed}`;
+        this.reporter.report("CBC304", expr.span, `${label} must be one of ${allowed}`, hint);
+        return undefined;
+      }
+      case "metric":
+        if (expr.kind === "ident") return canonicalMetric(expr.name);
+        this.reporter.report(
+          "CBC304",
+          expr.span,
+          `${label} must be a metric name, written bare`,
+          expr.kind === "string" ? `write \`${name}: metric = ${expr.value}\`` : `write e.g. \`${name}: metric = val_loss\``,
+        );
+        return undefined;
+      case "fn":
+        return undefined;
+    }
+  }
+
+  /** A metric param's default names a metric: check it like any metric name. */
+  private checkMetricDefault(param: CheckedParam): void {
+    const expr = param.decl.default;
+    if (param.type !== "metric" || !expr || expr.kind !== "ident") return;
+    const ref = this.scope.metric(expr.name, expr.span, expr.quoted === true);
+    this.checked.resolutions.set(expr, { kind: "metric", metric: ref });
+  }
+
+  // ------------------------------------------------------------ lets
+
+  private declareLets(decls: LetDecl[]): void {
+    for (const decl of decls) {
+      const name = decl.name.text;
+      if (this.lets.has(name)) {
+        this.reporter.report("CBC204", decl.name.span, `\`let ${name}\` is declared twice`, "rename or remove one of them");
+      } else if (isBuiltin(name)) {
+        this.reporter.report("CBC206", decl.name.span, `\`let ${name}\` would hide the builtin \`${name}\``, `choose another name, e.g. \`${name}_0\``);
+      } else if (this.params.has(name)) {
+        this.reporter.report("CBC206", decl.name.span, `\`let ${name}\` would hide the param \`${name}\``, `choose another name, e.g. \`${name}_now\``);
+      } else {
+        this.lets.set(name, decl);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ rules
+
+  private checkRule(rule: Rule, index: number): CheckedRule {
+    const event = eventOf(rule.trigger);
+    const facts: RuleFacts = { event, metrics: new Map(), predicates: [], neverFiresReported: false };
+    const trigger = rule.trigger;
+    if (trigger.kind === "every") this.exprs.staticOperand(trigger.count, "`every N`", OPERAND_SPECS.every, false);
+    if (trigger.kind === "at") this.exprs.staticOperand(trigger.epoch, "`at epoch N`", OPERAND_SPECS.at, false);
+    if (rule.condition) {
+      const type = this.exprs.check(rule.condition, { kind: "condition", rule: facts });
+      this.exprs.requireBool(type, rule.condition);
+    }
+    let readsAllMetrics = false;
+    for (const action of rule.actions) {
+      if (this.checkAction(action, facts)) readsAllMetrics = true;
+    }
+    const text = foldSource(this.reporter.source.slice(rule.span.start.offset, rule.span.end.offset));
+    return { rule, index, event, text, metrics: [...facts.metrics.values()], predicates: facts.predicates, readsAllMetrics };
+  }
+
+  /** Checks one action; true when it writes every reported metric. */
+  private checkAction(action: Action, facts: RuleFacts): boolean {
+    const event = facts.event;
+    switch (action.kind) {
+      case "assign":
+        this.checkAssign(action, facts);
+        return false;
+      case "stop":
+        if (event === "trainEnd") {
+          this.reporter.report("CBC401", action.span, "`stop` at train end has no effect: training is already over", "stop from an epoch or batch rule, e.g. `when ... then stop`");
+        } else if (event === "trainBegin") {
+          this.reporter.report(
+            "CBC401",
+            action.span,
+            "`stop` at train begin is ignored: tfjs clears its stop flag after calling the train-begin callbacks",
+            "stop from `on epoch begin`, `on batch end` or a `when` rule",
+          );
+        }
+        return false;
+      case "restore":
+        this.restores.push({ action, facts });
+        return false;
+      case "save":
+        this.exprs.template(action.path, facts);
+        if (action.keep) this.exprs.staticOperand(action.keep, "`keep K`", OPERAND_SPECS.keep, false);
+        return false;
+      case "log":
+        this.exprs.template(action.path, facts);
+        if (action.separator && action.separator.value === "") {
+          this.reporter.report("CBC301", action.separator.span, "the separator of `log to` must not be empty", 'write e.g. `separator ";"`');
+        }
+        return true;
+      case "tensorboard":
+        this.exprs.template(action.dir, facts);
+        return true;
+      case "print":
+        this.exprs.template(action.text, facts);
+        return false;
+      case "call":
+        this.hooks.add(action.hook.text);
+        return false;
+    }
+    return false;
+  }
+
+  private checkAssign(action: Extract<Action, { kind: "assign" }>, facts: RuleFacts): void {
+    const target = action.target;
+    const name = target.text;
+    const local = target.quoted ? undefined : this.scope.lookup(name);
+    if (local?.kind === "let") {
+      this.checked.resolutions.set(target, { kind: "let", name });
+    } else if (local?.kind === "builtin" && local.name === "lr") {
+      this.checked.resolutions.set(target, { kind: "builtin", name: "lr" });
+      if (facts.event === "trainEnd") {
+        this.reporter.report("CBC401", target.span, "setting `lr` at train end has no effect: training is already over", "set it from an epoch or batch rule");
+      }
+    } else if (local?.kind === "builtin") {
+      this.reporter.report("CBC402", target.span, `\`${name}\` is read-only: only \`lr\` and \`let\` variables can be assigned`, `keep your own count in a variable: \`let my_${name} = 0\``);
+    } else if (local?.kind === "param") {
+      this.reporter.report(
+        "CBC402",
+        target.span,
+        `\`${name}\` is a param, fixed when the callback is constructed`,
+        `copy it into a variable to change it: \`let ${name}_now = ${name}\``,
+      );
+    } else if (target.quoted || this.scope.isKnownMetric(name)) {
+      this.reporter.report("CBC402", target.span, `\`${name}\` is a metric reported by the fit loop and is read-only`, "assign `lr` or a `let` variable");
+    } else {
+      this.reporter.report(
+        "CBC202",
+        target.span,
+        `unknown variable \`${name}\`: only \`lr\` and \`let\` variables can be assigned`,
+        didYouMean(name, [...this.lets.keys(), "lr"]) ?? `declare it first: \`let ${name} = 0\``,
+      );
+    }
+    const type = this.exprs.check(action.value, { kind: "value", rule: facts });
+    this.exprs.requireNumber(type, action.value);
+  }
+
+  // ------------------------------------------------------------ restore
+
+  /** Which predicate each `restore best weights` restores (CBC400 when that is ambiguous). */
+  private resolveRestores(predicates: CheckedPredicate[]): void {
+    const byMetric = new Map<string, CheckedPredicate[]>();
+    for (const predicate of predicates) {
+      const key = metricKey(predicate.metric);
+      const list = byMetric.get(key);
+      if (list) list.push(predicate);
+      else byMetric.set(key, [predicate]);
+    }
+    for (const { action, facts } of this.restores) {
+      const target = action.metric ? this.restoreOf(action.metric, facts, byMetric, predicates) : this.restoreOwn(action, facts, predicates);
+      if (!target) continue;
+      target.capturesWeights = true;
+      this.checked.restoreTargets.set(action, target);
+    }
+  }
+
+  private restoreOwn(action: Action, facts: RuleFacts, predicates: CheckedPredicate[]): CheckedPredicate | undefined {
+    if (facts.predicates.length === 1) return facts.predicates[0];
+    const example = showMetric((facts.predicates[0] ?? predicates[0])?.metric ?? { kind: "literal", name: "val_loss" });
+    if (facts.predicates.length === 0) {
+      this.reporter.report(
+        "CBC400",
+        action.span,
+        "`restore best weights` without `of` restores for this rule's predicate, and this rule has none",
+        predicates.length > 0
+          ? `name the metric: \`restore best weights of ${example}\``
+          : `add a predicate (e.g. \`when val_loss improves then ...\`) and write \`restore best weights of val_loss\``,
+      );
+    } else {
+      const names = facts.predicates.map((p) => `\`${showMetric(p.metric)}\``).join(", ");
+      this.reporter.report(
+        "CBC400",
+        action.span,
+        `this rule has ${facts.predicates.length} predicates (on ${names}): \`restore best weights\` cannot tell which one judged the best epoch`,
+        `name the metric: \`restore best weights of ${example}\``,
+      );
+    }
+    return undefined;
+  }
+
+  private restoreOf(
+    metric: Name,
+    facts: RuleFacts,
+    byMetric: Map<string, CheckedPredicate[]>,
+    predicates: CheckedPredicate[],
+  ): CheckedPredicate | undefined {
+    const ref = this.exprs.metricName(metric, metric.text, metric.quoted === true, "`restore best weights of`");
+    if (!ref) return undefined;
+    const key = metricKey(ref);
+    const inRule = facts.predicates.filter((p) => metricKey(p.metric) === key);
+    if (inRule.length === 1) return inRule[0];
+    const all = byMetric.get(key) ?? [];
+    if (all.length === 1) return all[0];
+    if (all.length === 0) {
+      const watched = predicates.map((p) => showMetric(p.metric));
+      this.reporter.report(
+        "CBC400",
+        metric.span,
+        `no \`plateau\` or \`improves\` on \`${metric.text}\` in this callback judges which epoch is best`,
+        didYouMean(metric.text, watched) ?? `add one, e.g. \`when ${metric.text} improves then ...\``,
+      );
+    } else {
+      this.reporter.report(
+        "CBC400",
+        metric.span,
+        `${all.length} predicates watch \`${metric.text}\` in this callback: \`restore best weights of ${metric.text}\` cannot tell which one judged the best epoch`,
+        "put the restore in the rule of the predicate you mean",
+      );
+    }
+    return undefined;
+  }
+}

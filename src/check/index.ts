@@ -1,0 +1,7 @@
+// The checker's public surface.
+export { checkProgram, EVENT_ORDER, type CheckResult } from "./check.js";
+export { checkFormatSpec, parseFormatSpec, type FormatSpec, type ValueKind } from "./format-spec.js";
+export { TFJS_REPORTED_METRICS, isUsuallyReported } from "./metrics.js";
+export { BUILTINS, camelCase, fileClassName, fileStem } from "./names.js";
+export { OPERAND_SPECS, describeSpec, validateValue, valueSchema, type Bound, type ValueSpec } from "./options.js";
+export * from "./program.js";

@@ -1,0 +1,75 @@
+// Fixed names of the language (builtins, functions) and the naming rules for
+// generated classes and options.
+
+export type BuiltinName = "epoch" | "epochs" | "batch" | "step" | "lr" | "elapsed" | "pi";
+
+export const BUILTINS: readonly BuiltinName[] = ["epoch", "epochs", "batch", "step", "lr", "elapsed", "pi"];
+
+const builtinSet: ReadonlySet<string> = new Set(BUILTINS);
+
+export function isBuiltin(name: string): name is BuiltinName {
+  return builtinSet.has(name);
+}
+
+/** Builtins a string placeholder may show (`pi` is not a run value). */
+export const PLACEHOLDER_BUILTINS: readonly BuiltinName[] = ["epoch", "batch", "step", "lr", "epochs", "elapsed"];
+
+/** Builtins whose value is an integer (for `d`-style format specs). */
+export const INTEGER_BUILTINS: ReadonlySet<BuiltinName> = new Set<BuiltinName>(["epoch", "epochs", "batch", "step"]);
+
+/** Pure numeric functions: name -> allowed argument counts (min, max). */
+export const MATH_FUNCTIONS: ReadonlyMap<string, { min: number; max: number }> = new Map([
+  ["min", { min: 2, max: Infinity }],
+  ["max", { min: 2, max: Infinity }],
+  ["abs", { min: 1, max: 1 }],
+  ["exp", { min: 1, max: 1 }],
+  ["log", { min: 1, max: 1 }],
+  ["sqrt", { min: 1, max: 1 }],
+  ["floor", { min: 1, max: 1 }],
+  ["ceil", { min: 1, max: 1 }],
+  ["round", { min: 1, max: 1 }],
+  ["cos", { min: 1, max: 1 }],
+  ["sin", { min: 1, max: 1 }],
+  ["clamp", { min: 3, max: 3 }],
+]);
+
+/** Stateful functions over a metric's epoch values. */
+export type MetricFunctionName = "best" | "prev" | "mean";
+
+export const METRIC_FUNCTIONS: ReadonlyMap<MetricFunctionName, number> = new Map<MetricFunctionName, number>([
+  ["best", 1],
+  ["prev", 1],
+  ["mean", 2],
+]);
+
+export function isMetricFunction(name: string): name is MetricFunctionName {
+  return METRIC_FUNCTIONS.has(name as MetricFunctionName);
+}
+
+export const ALL_FUNCTION_NAMES: readonly string[] = [...MATH_FUNCTIONS.keys(), ...METRIC_FUNCTIONS.keys()];
+
+/** Options every generated class has besides its params. */
+export const RESERVED_OPTION_NAMES: ReadonlySet<string> = new Set(["verbose", "hooks"]);
+
+/** `min_lr` -> `minLr`, `restore_best_weights` -> `restoreBestWeights`. */
+export function camelCase(name: string): string {
+  const pieces = name.split("_").filter((piece) => piece.length > 0);
+  if (pieces.length === 0) return name;
+  return pieces.map((piece, i) => (i === 0 ? piece : piece[0].toUpperCase() + piece.slice(1))).join("");
+}
+
+/** The file's stem: `dir/reduce-lr.rules` -> `reduce-lr`. */
+export function fileStem(file: string): string {
+  const base = file.split(/[\\/]/).pop() ?? file;
+  const dot = base.lastIndexOf(".");
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+/** The class of a file's bare rules: `reduce-lr.rules` -> `ReduceLrCallback`. */
+export function fileClassName(file: string): string {
+  const words = fileStem(file).split(/[^A-Za-z0-9]+/).filter((word) => word.length > 0);
+  const pascal = words.map((word) => word[0].toUpperCase() + word.slice(1)).join("");
+  // A class name cannot start with a digit (`2stage.rules`).
+  const safe = /^[0-9]/.test(pascal) ? `_${pascal}` : pascal;
+  return `${safe}Callback`;
+}

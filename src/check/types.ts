@@ -1,0 +1,25 @@
+// The types of rule expressions and how the checker talks about them.
+
+/**
+ * `number` covers metrics, builtins, lets and numeric params. `elapsed` is a
+ * number that may also be compared with a `duration` (`elapsed > 2h`).
+ * `metric` is a metric param used by name (it names a metric, it is no
+ * value). `error` follows a reported problem and accepts everything, so one
+ * mistake gives one diagnostic.
+ */
+export type ExprType = "number" | "elapsed" | "duration" | "bool" | "string" | "metric" | "fn" | "error";
+
+export function isNumeric(type: ExprType): boolean {
+  return type === "number" || type === "elapsed";
+}
+
+/** The hint for a duration outside a comparison with `elapsed`. */
+export const DURATION_HINT = "compare `elapsed` with it, e.g. `elapsed > 2h`";
+
+/** The hint for a metric param read as a number. */
+export function metricParamHint(param: string): string {
+  return (
+    `to read its value, make it the subject of a predicate (\`${param} plateau 5\`, \`${param} improves\`, ` +
+    `\`${param} is nan\`) or use best(${param}), prev(${param}) or mean(${param}, 5)`
+  );
+}
