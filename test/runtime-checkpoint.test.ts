@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { WriteError } from "../src/runtime/atomic.js";
+import { WriteError, writeFileAtomic } from "../src/runtime/atomic.js";
 import {
   CheckpointKeeper,
   CheckpointLoadError,
@@ -460,5 +460,46 @@ describe("write errors", () => {
     const loaded = await tf.loadLayersModel(fileLoader(dir));
     expect(weightValues(loaded).flat().every((v) => v === 9)).toBe(true);
     expect(await exists(`${dir}.prev`)).toBe(false);
+  });
+});
+
+describe("writeFileAtomic", () => {
+  it("creates parents, replaces whole contents, and leaves no temp file", async () => {
+    const file = path.join(path.dirname(freshDir()), "a", "b", "state.json");
+    await writeFileAtomic(file, "first");
+    expect(await fs.readFile(file, "utf8")).toBe("first");
+    await writeFileAtomic(file, new Uint8Array([0x73, 0x65, 0x63]));
+    expect(await fs.readFile(file, "utf8")).toBe("sec");
+    expect(await fs.readdir(path.dirname(file))).toEqual(["state.json"]);
+  });
+
+  it("concurrent writers leave one writer's full contents, never a mix", async () => {
+    const file = path.join(path.dirname(freshDir()), "shared.txt");
+    const contents = Array.from({ length: 8 }, (_, i) => String(i).repeat(200_000));
+    await Promise.all(contents.map((text) => writeFileAtomic(file, text)));
+    expect(contents).toContain(await fs.readFile(file, "utf8"));
+    expect(await fs.readdir(path.dirname(file))).toEqual(["shared.txt"]);
+  });
+
+  it("a path that is a directory is a WriteError naming it; the directory is untouched", async () => {
+    const dir = path.join(path.dirname(freshDir()), "is-a-dir");
+    await fs.mkdir(path.join(dir, "inside"), { recursive: true });
+    const failure = writeFileAtomic(dir, "x");
+    await expect(failure).rejects.toBeInstanceOf(WriteError);
+    await expect(failure).rejects.toThrow(`cannot write "${dir}": it is a directory, not a file`);
+    expect(await fs.readdir(dir)).toEqual(["inside"]);
+    expect(await fs.readdir(path.dirname(dir))).toEqual(["is-a-dir"]);
+  });
+
+  it("a parent that is a file is a WriteError naming the path and the file in the way", async () => {
+    const parent = path.dirname(freshDir());
+    await fs.mkdir(parent, { recursive: true });
+    const blocker = path.join(parent, "plain-file");
+    await fs.writeFile(blocker, "x");
+    const file = path.join(blocker, "deeper", "out.txt");
+    const error = (await writeFileAtomic(file, "data").catch((e: unknown) => e)) as WriteError;
+    expect(error).toBeInstanceOf(WriteError);
+    expect(error.path).toBe(file);
+    expect(error.message).toBe(`cannot write "${file}": "${blocker}" is a file, not a directory`);
   });
 });
