@@ -65,7 +65,6 @@ class LogProbe extends tf.Callback {
   }
 }
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b(?:\[[0-9;?]*[A-Za-z]|[78])/g;
 
 describe("ProgressBarCallback off a TTY", () => {
