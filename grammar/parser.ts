@@ -1,0 +1,913 @@
+// The grammar of the rules language: a Chevrotain CST parser with error recovery and
+// error messages that say what to write, plus the railroad diagram of the grammar.
+import {
+  CstParser,
+  EOF,
+  createSyntaxDiagramsCode,
+  tokenMatcher,
+  type CstNode,
+  type IParserErrorMessageProvider,
+  type IToken,
+  type TokenType,
+} from "chevrotain";
+import { closest } from "../src/diagnostics/suggest.js";
+import {
+  AddOp,
+  allTokens,
+  Append,
+  Assign,
+  AssignOp,
+  At,
+  Baseline,
+  Batch,
+  Batches,
+  Begin,
+  Best,
+  Bool,
+  BoundOp,
+  Call,
+  Callback,
+  Colon,
+  Comma,
+  CompareOp,
+  Cooldown,
+  End,
+  Epoch,
+  Epochs,
+  Every,
+  False,
+  Finite,
+  Fn,
+  From,
+  Identifier,
+  Improves,
+  In,
+  Inf,
+  Int,
+  Is,
+  Keep,
+  keywordOfToken,
+  keywordTokens,
+  LBrace,
+  LBracket,
+  Let,
+  Log,
+  LParen,
+  Metric,
+  Metrics,
+  MinDelta,
+  Mode,
+  Model,
+  MulOp,
+  Nan,
+  Not,
+  NumberKw,
+  NumberLiteral,
+  Of,
+  On,
+  Or,
+  And,
+  Pipe,
+  Plateau,
+  Power,
+  Print,
+  QuotedName,
+  Question,
+  RBrace,
+  RBracket,
+  Restore,
+  RParen,
+  Save,
+  Separator,
+  Stop,
+  StringKw,
+  StringLiteral,
+  Tensorboard,
+  Then,
+  To,
+  Train,
+  True,
+  Weights,
+  When,
+} from "./tokens.js";
+
+/** What the error message provider hands back (JSON-encoded in the Chevrotain error message). */
+export interface ParseErrorInfo {
+  code: "CBC101" | "CBC104";
+  message: string;
+  hint?: string;
+}
+
+const itemStartWords = ["when", "on", "every", "at", "let", "metrics", "callback"];
+const allKeywordWords = [...keywordTokens.keys()];
+
+function describeFound(token: IToken): string {
+  if (token.tokenType === EOF) return "the end of the file";
+  const image = token.image.length > 30 ? `${token.image.slice(0, 27)}...` : token.image;
+  return `\`${image}\``;
+}
+
+const tokenDescriptions = new Map<TokenType, string>([
+  [Identifier, "a name"],
+  [NumberLiteral, "a number"],
+  [StringLiteral, "a string in double quotes"],
+  [QuotedName, "a backquoted name"],
+  [AssignOp, "`=`, `+=`, `-=`, `*=` or `/=`"],
+  [CompareOp, "a comparison (`<`, `<=`, `>`, `>=`, `==`, `!=`)"],
+  [BoundOp, "`<`, `<=`, `>` or `>=`"],
+  [AddOp, "`+` or `-`"],
+  [MulOp, "`*`, `/` or `%`"],
+]);
+
+function describeExpected(type: TokenType): string {
+  const known = tokenDescriptions.get(type);
+  if (known !== undefined) return known;
+  const word = keywordOfToken.get(type);
+  if (word !== undefined) return `\`${word}\``;
+  return `\`${type.LABEL ?? type.name}\``;
+}
+
+/** Words from other languages that mean one of ours. */
+const keywordAliases = new Map([
+  ["float", "number"],
+  ["double", "number"],
+  ["integer", "int"],
+  ["boolean", "bool"],
+  ["str", "string"],
+  ["function", "fn"],
+  ["if", "when"],
+  ["do", "then"],
+]);
+
+const actionWords = new Set(["stop", "restore", "save", "log", "tensorboard", "print", "call"]);
+
+/**
+ * Builds the final diagnostic for a parse error: a misspelled word where a keyword belongs
+ * becomes CBC104 with a did-you-mean; everything else is CBC101 saying what was expected.
+ */
+function finish(
+  expected: string,
+  actual: IToken,
+  previous: IToken | undefined,
+  keywordCandidates: string[],
+  betweenStatements = false,
+): string {
+  const info: ParseErrorInfo = { code: "CBC101", message: `${expected}, found ${describeFound(actual)}` };
+  if (actual.tokenType === Identifier) {
+    const word = actual.image;
+    const alias = keywordAliases.get(word.toLowerCase());
+    const suggestion =
+      (alias !== undefined && keywordCandidates.includes(alias) ? alias : undefined) ??
+      closest(word, keywordCandidates) ??
+      closest(word, allKeywordWords);
+    if (suggestion !== undefined) {
+      info.code = "CBC104";
+      info.message = `unknown word \`${word}\``;
+      info.hint = `did you mean \`${suggestion}\`?`;
+      return JSON.stringify(info);
+    }
+  }
+  const found = keywordOfToken.get(actual.tokenType);
+  const previousWord = previous === undefined || previous.tokenType === EOF ? undefined : previous.image;
+  if (betweenStatements && found !== undefined && actionWords.has(found) && previousWord !== undefined) {
+    info.hint = "separate actions with `,`";
+  } else if (actual.image === "=" && !expected.includes("`=`")) {
+    info.hint = "compare with `==`";
+  } else if (tokenMatcher(actual, CompareOp)) {
+    info.hint = "comparisons do not chain: join them with `and`";
+  } else if (actual.image === "|" && previousWord === "|") {
+    info.hint = "write `or`";
+  }
+  return JSON.stringify(info);
+}
+
+function wordsOf(types: Iterable<TokenType>): string[] {
+  const words: string[] = [];
+  for (const type of types) {
+    const word = keywordOfToken.get(type);
+    if (word !== undefined) words.push(word);
+  }
+  return words;
+}
+
+const expectedItem = "expected a rule (`when`, `on`, `every`, `at`), `let`, `metrics` or `callback`";
+const expectedBlockItem = "expected a rule (`when`, `on`, `every`, `at`), `let`, `metrics` or `}`";
+
+/** Where a rule stands when `then` is missing: right after its trigger, or after a `when` condition. */
+type Clause = "trigger" | "condition";
+
+/** What the messages need to know of the parser's position beyond what Chevrotain passes. */
+interface MessageContext {
+  readonly clause: Clause;
+  readonly inBlock: boolean;
+  /** The token before this one in the input (Chevrotain's `previous` is wrong after a resync). */
+  previousOf(token: IToken): IToken | undefined;
+  /** The end of a statement's tokens is not the end of the file: this is the token that follows. */
+  realToken(token: IToken): IToken;
+}
+
+class RulesErrorMessages implements IParserErrorMessageProvider {
+  constructor(private readonly at: MessageContext) {}
+
+  private finish(expected: string, actual: IToken, previous: IToken | undefined, candidates: string[], between = false): string {
+    return finish(expected, this.at.realToken(actual), previous, candidates, between);
+  }
+
+  private statementExpected(): { expected: string; words: string[] } {
+    return this.at.inBlock
+      ? { expected: expectedBlockItem, words: itemStartWords.filter((w) => w !== "callback") }
+      : { expected: expectedItem, words: itemStartWords };
+  }
+
+  buildMismatchTokenMessage(options: { expected: TokenType; actual: IToken; previous: IToken; ruleName: string }): string {
+    const { expected, actual, previous, ruleName } = options;
+    if (expected === EOF) {
+      const { expected: phrase, words } = this.statementExpected();
+      return this.finish(phrase, actual, this.at.previousOf(actual), words, true);
+    }
+    return this.finish(this.expectedPhrase(expected, previous, ruleName), actual, previous, wordsOf([expected]));
+  }
+
+  private expectedPhrase(expected: TokenType, previous: IToken, ruleName: string): string {
+    const afterTrigger = this.at.clause === "trigger";
+    const key = `${ruleName}:${expected.name}`;
+    switch (key) {
+      case "whenRule:ThenKw":
+        return "expected `then` after the condition";
+      case "onRule:ThenKw":
+        return afterTrigger ? "expected `when` or `then` after the event" : "expected `then` after the condition";
+      case "everyRule:ThenKw":
+        return afterTrigger ? "expected `when` or `then` after `every N epochs`" : "expected `then` after the condition";
+      case "atRule:ThenKw":
+        return afterTrigger ? "expected `when` or `then` after `at epoch N`" : "expected `then` after the condition";
+      case "atRule:EpochKw":
+        return "expected `epoch` after `at` (as in `at epoch 30`)";
+      case "predicateOption:EpochKw":
+        return "expected `epoch` after `from` (as in `from epoch 5`)";
+      case "callbackHead:Identifier":
+        return "expected the callback's name after `callback`";
+      case "callbackHead:LBrace":
+        return "expected `{` to open the callback body";
+      case "paramList:RParen":
+        return "expected `,` or `)` after the parameter";
+      case "param:Identifier":
+        return "expected a parameter name";
+      case "param:Colon":
+        return "expected `:` and a type after the parameter name";
+      case "paramType:LParen":
+        return "expected `(` after `fn`";
+      case "paramType:RParen":
+        return "expected `,` or `)` in `fn(...)`";
+      case "paramType:Identifier":
+        return "expected an argument name in `fn(...)`";
+      case "paramType:StringLiteral":
+        return "expected a string after `|`";
+      case "paramRange:Comma":
+        return "expected `,` between the two bounds of the range";
+      case "letDecl:Identifier":
+        return "expected the variable's name after `let`";
+      case "letDecl:Assign":
+        return "expected `=` after the variable's name";
+      case "restoreAction:BestKw":
+        return "expected `best weights` after `restore`";
+      case "restoreAction:WeightsKw":
+        return "expected `weights` after `restore best`";
+      case "saveAction:ToKw":
+        return `expected \`to\` after \`save ${previous.image}\``;
+      case "saveAction:StringLiteral":
+        return "expected the path, a string in double quotes, after `to`";
+      case "logAction:ToKw":
+        return "expected `to` after `log`";
+      case "logAction:StringLiteral":
+        return previous.tokenType === Separator
+          ? "expected the separator, a string in double quotes, after `separator`"
+          : "expected the file name, a string in double quotes, after `to`";
+      case "tensorboardAction:StringLiteral":
+        return "expected the log directory, a string in double quotes, after `tensorboard`";
+      case "printAction:StringLiteral":
+        return "expected the text, a string in double quotes, after `print`";
+      case "callAction:Identifier":
+        return "expected the hook's name after `call`";
+      case "callArgs:RParen":
+        return "expected `,` or `)` after the argument";
+      case "primary:RParen":
+        return "expected `)` to close the parenthesis";
+      case "assignAction:AssignOp":
+        return "expected `=`, `+=`, `-=`, `*=` or `/=` after the name";
+      default:
+        return `expected ${describeExpected(expected)}`;
+    }
+  }
+
+  buildNotAllInputParsedMessage(options: { firstRedundant: IToken; ruleName: string }): string {
+    const actual = options.firstRedundant;
+    const { expected, words } = this.statementExpected();
+    return this.finish(expected, actual, this.at.previousOf(actual), words, true);
+  }
+
+  buildNoViableAltMessage(options: {
+    expectedPathsPerAlt: TokenType[][][];
+    actual: IToken[];
+    previous: IToken;
+    customUserDescription?: string;
+    ruleName: string;
+  }): string {
+    if (options.ruleName === "statement") {
+      const { expected, words } = this.statementExpected();
+      return this.finish(expected, options.actual[0], this.at.previousOf(options.actual[0]), words, true);
+    }
+    const firsts = options.expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0]));
+    const description =
+      options.customUserDescription ?? [...new Set(firsts.map(describeExpected))].join(", ");
+    return this.finish(`expected ${description}`, options.actual[0], options.previous, wordsOf(firsts));
+  }
+
+  buildEarlyExitMessage(options: {
+    expectedIterationPaths: TokenType[][];
+    actual: IToken[];
+    previous: IToken;
+    customUserDescription?: string;
+    ruleName: string;
+  }): string {
+    const firsts = options.expectedIterationPaths.map((path) => path[0]);
+    const description =
+      options.customUserDescription ?? [...new Set(firsts.map(describeExpected))].join(", ");
+    return this.finish(`expected ${description}`, options.actual[0], options.previous, wordsOf(firsts));
+  }
+}
+
+/** Tokens the parser may invent to repair an input: punctuation and keywords, never a name or value. */
+const notInsertable = new Set<TokenType>([Identifier, NumberLiteral, StringLiteral, QuotedName]);
+
+/** The grammar rules a driver may start at: one statement, or the head of a callback block. */
+export type ChunkRule = "statement" | "callbackHead";
+
+export class RulesParser extends CstParser implements MessageContext {
+  clause: Clause = "trigger";
+  inBlock = false;
+  private follower: IToken | undefined;
+
+  constructor() {
+    super(allTokens, {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      nodeLocationTracking: "none",
+      errorMessageProvider: new RulesErrorMessages({
+        get clause() {
+          return self().clause;
+        },
+        get inBlock() {
+          return self().inBlock;
+        },
+        previousOf: (token) => self().previousOf(token),
+        realToken: (token) => self().realToken(token),
+      }),
+    });
+    // The provider is built before `this` may be used; it reads the parser through this closure.
+    const self = (): RulesParser => this;
+    this.performSelfAnalysis();
+  }
+
+  /**
+   * Parses the tokens of one statement or callback head; `follower` is the token after them
+   * (undefined at the end of the file), so messages name what really comes next. Resets the
+   * parser's state: one instance serves every parse.
+   */
+  parseChunk(rule: ChunkRule, tokens: IToken[], follower: IToken | undefined, inBlock: boolean): CstNode {
+    this.input = tokens;
+    this.follower = follower;
+    this.inBlock = inBlock;
+    this.clause = "trigger";
+    return rule === "statement" ? this.statement() : this.callbackHead();
+  }
+
+  previousOf(token: IToken): IToken | undefined {
+    const tokens = this.input;
+    if (token.tokenType === EOF) return tokens.at(-1);
+    let lo = 0;
+    let hi = tokens.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (tokens[mid].startOffset < token.startOffset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found >= 0 ? tokens[found] : undefined;
+  }
+
+  realToken(token: IToken): IToken {
+    return token.tokenType === EOF && this.follower !== undefined ? this.follower : token;
+  }
+
+  protected override canTokenTypeBeInsertedInRecovery(tokType: TokenType): boolean {
+    if (notInsertable.has(tokType)) return false;
+    const next = this.LA(1);
+    if (next.tokenType === Identifier) {
+      // A misspelled keyword or a stray word: inserting a token in front of it only moves the error.
+      if (tokenMatcher(this.LA(2), tokType)) return false;
+      if (closest(next.image, allKeywordWords) !== undefined) return false;
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------ file and declarations
+  // A file is parsed statement by statement (see src/syntax/parse.ts): `program` and
+  // `callbackDecl` describe the whole, the driver starts at `statement` and `callbackHead`.
+
+  program = this.RULE("program", () => {
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.SUBRULE(this.callbackDecl) }, { ALT: () => this.SUBRULE(this.statement) }]);
+    });
+  });
+
+  callbackDecl = this.RULE("callbackDecl", () => {
+    this.SUBRULE(this.callbackHead);
+    this.MANY(() => this.SUBRULE(this.statement));
+    this.CONSUME(RBrace);
+  });
+
+  callbackHead = this.RULE("callbackHead", () => {
+    this.CONSUME(Callback);
+    this.CONSUME(Identifier, { LABEL: "name" });
+    this.OPTION(() => this.SUBRULE(this.paramList));
+    this.CONSUME(LBrace);
+  });
+
+  statement = this.RULE("statement", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.metricsDecl) },
+      { ALT: () => this.SUBRULE(this.letDecl) },
+      { ALT: () => this.SUBRULE(this.rule) },
+    ]);
+  });
+
+  metricsDecl = this.RULE("metricsDecl", () => {
+    this.CONSUME(Metrics);
+    this.SUBRULE(this.metricName);
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.SUBRULE2(this.metricName);
+    });
+  });
+
+  metricName = this.RULE("metricName", () => {
+    this.OR({
+      DEF: [{ ALT: () => this.CONSUME(Identifier) }, { ALT: () => this.CONSUME(QuotedName) }],
+      ERR_MSG: "a metric name",
+    });
+  });
+
+  letDecl = this.RULE("letDecl", () => {
+    this.CONSUME(Let);
+    this.CONSUME(Identifier, { LABEL: "name" });
+    this.CONSUME(Assign);
+    this.SUBRULE(this.expression, { LABEL: "init" });
+  });
+
+  paramList = this.RULE("paramList", () => {
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.param);
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.param);
+      });
+      this.OPTION2(() => this.CONSUME2(Comma, { LABEL: "trailingComma" }));
+    });
+    this.CONSUME(RParen);
+  });
+
+  param = this.RULE("param", () => {
+    this.CONSUME(Identifier, { LABEL: "name" });
+    this.CONSUME(Colon);
+    this.SUBRULE(this.paramType);
+    this.OPTION(() => this.CONSUME(Question));
+    this.OPTION2(() => this.SUBRULE(this.paramRange));
+    this.OPTION3(() => this.CONSUME2(Question));
+    this.OPTION4(() => {
+      this.CONSUME(Assign);
+      this.SUBRULE(this.expression, { LABEL: "default" });
+    });
+  });
+
+  paramType = this.RULE("paramType", () => {
+    this.OR({
+      DEF: [
+        { ALT: () => this.CONSUME(Int, { LABEL: "simple" }) },
+        { ALT: () => this.CONSUME(NumberKw, { LABEL: "simple" }) },
+        { ALT: () => this.CONSUME(Bool, { LABEL: "simple" }) },
+        { ALT: () => this.CONSUME(StringKw, { LABEL: "simple" }) },
+        { ALT: () => this.CONSUME(Metric, { LABEL: "simple" }) },
+        {
+          ALT: () => {
+            this.CONSUME(Fn);
+            this.CONSUME(LParen);
+            this.OPTION(() => {
+              this.CONSUME(Identifier, { LABEL: "arg" });
+              this.MANY(() => {
+                this.CONSUME(Comma);
+                this.CONSUME2(Identifier, { LABEL: "arg" });
+              });
+            });
+            this.CONSUME(RParen);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(StringLiteral, { LABEL: "choice" });
+            this.MANY2(() => {
+              this.CONSUME(Pipe);
+              this.CONSUME2(StringLiteral, { LABEL: "choice" });
+            });
+          },
+        },
+      ],
+      ERR_MSG: 'a type (`int`, `number`, `bool`, `string`, `metric`, `fn(...)` or choices like `"min" | "max"`)',
+    });
+  });
+
+  paramRange = this.RULE("paramRange", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(In);
+          this.OR2({
+            DEF: [
+              { ALT: () => this.CONSUME(LParen, { LABEL: "open" }) },
+              { ALT: () => this.CONSUME(LBracket, { LABEL: "open" }) },
+            ],
+            ERR_MSG: "`(` or `[` after `in`",
+          });
+          this.SUBRULE(this.arithmetic, { LABEL: "lo" });
+          this.CONSUME(Comma);
+          this.SUBRULE2(this.arithmetic, { LABEL: "hi" });
+          this.OR3({
+            DEF: [
+              { ALT: () => this.CONSUME(RParen, { LABEL: "close" }) },
+              { ALT: () => this.CONSUME(RBracket, { LABEL: "close" }) },
+            ],
+            ERR_MSG: "`)` or `]` to close the range",
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(BoundOp, { LABEL: "bound" });
+          this.SUBRULE3(this.arithmetic, { LABEL: "value" });
+        },
+      },
+    ]);
+  });
+
+  // ------------------------------------------------------------ rules
+
+  rule = this.RULE("rule", () => {
+    this.ACTION(() => (this.clause = "trigger"));
+    this.OR([
+      { ALT: () => this.SUBRULE(this.whenRule) },
+      { ALT: () => this.SUBRULE(this.onRule) },
+      { ALT: () => this.SUBRULE(this.everyRule) },
+      { ALT: () => this.SUBRULE(this.atRule) },
+    ]);
+  });
+
+  private condition(): void {
+    this.OPTION9(() => {
+      this.CONSUME9(When);
+      this.ACTION(() => (this.clause = "condition"));
+      this.SUBRULE9(this.expression, { LABEL: "condition" });
+    });
+  }
+
+  whenRule = this.RULE("whenRule", () => {
+    this.CONSUME(When);
+    this.ACTION(() => (this.clause = "condition"));
+    this.SUBRULE(this.expression, { LABEL: "condition" });
+    this.CONSUME(Then);
+    this.SUBRULE(this.actions);
+  });
+
+  onRule = this.RULE("onRule", () => {
+    this.CONSUME(On);
+    this.SUBRULE(this.event);
+    this.condition();
+    this.CONSUME(Then);
+    this.SUBRULE(this.actions);
+  });
+
+  event = this.RULE("event", () => {
+    this.OR({
+      DEF: [
+        { ALT: () => this.CONSUME(Train, { LABEL: "phase" }) },
+        { ALT: () => this.CONSUME(Epoch, { LABEL: "phase" }) },
+        { ALT: () => this.CONSUME(Batch, { LABEL: "phase" }) },
+      ],
+      ERR_MSG: "an event (`train`, `epoch` or `batch`, then `begin` or `end`)",
+    });
+    this.OR2({
+      DEF: [
+        { ALT: () => this.CONSUME(Begin, { LABEL: "edge" }) },
+        { ALT: () => this.CONSUME(End, { LABEL: "edge" }) },
+      ],
+      ERR_MSG: "`begin` or `end`",
+    });
+  });
+
+  everyRule = this.RULE("everyRule", () => {
+    this.CONSUME(Every);
+    this.SUBRULE(this.arithmetic, { LABEL: "count" });
+    this.OR({
+      DEF: [
+        { ALT: () => this.CONSUME(Epochs, { LABEL: "unit" }) },
+        { ALT: () => this.CONSUME(Batches, { LABEL: "unit" }) },
+      ],
+      ERR_MSG: "`epochs` or `batches` after the count",
+    });
+    this.condition();
+    this.CONSUME(Then);
+    this.SUBRULE(this.actions);
+  });
+
+  atRule = this.RULE("atRule", () => {
+    this.CONSUME(At);
+    this.CONSUME(Epoch);
+    this.SUBRULE(this.arithmetic, { LABEL: "epoch" });
+    this.condition();
+    this.CONSUME(Then);
+    this.SUBRULE(this.actions);
+  });
+
+  // ------------------------------------------------------------ actions
+
+  actions = this.RULE("actions", () => {
+    this.SUBRULE(this.action);
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.SUBRULE2(this.action);
+    });
+  });
+
+  action = this.RULE("action", () => {
+    this.OR({
+      DEF: [
+        { ALT: () => this.SUBRULE(this.assignAction) },
+        { ALT: () => this.CONSUME(Stop) },
+        { ALT: () => this.SUBRULE(this.restoreAction) },
+        { ALT: () => this.SUBRULE(this.saveAction) },
+        { ALT: () => this.SUBRULE(this.logAction) },
+        { ALT: () => this.SUBRULE(this.tensorboardAction) },
+        { ALT: () => this.SUBRULE(this.printAction) },
+        { ALT: () => this.SUBRULE(this.callAction) },
+      ],
+      ERR_MSG:
+        "an action (`NAME = EXPR`, `stop`, `restore best weights`, `save model to`, `log to`, `tensorboard`, `print` or `call`)",
+    });
+  });
+
+  assignAction = this.RULE("assignAction", () => {
+    this.CONSUME(Identifier, { LABEL: "target" });
+    this.CONSUME(AssignOp, { LABEL: "op" });
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  restoreAction = this.RULE("restoreAction", () => {
+    this.CONSUME(Restore);
+    this.CONSUME(Best);
+    this.CONSUME(Weights);
+    this.OPTION(() => {
+      this.CONSUME(Of);
+      this.SUBRULE(this.metricName);
+    });
+  });
+
+  saveAction = this.RULE("saveAction", () => {
+    this.CONSUME(Save);
+    this.OR({
+      DEF: [
+        { ALT: () => this.CONSUME(Model, { LABEL: "what" }) },
+        { ALT: () => this.CONSUME(Weights, { LABEL: "what" }) },
+      ],
+      ERR_MSG: "`model` or `weights` after `save`",
+    });
+    this.CONSUME(To);
+    this.CONSUME(StringLiteral, { LABEL: "path" });
+    this.OPTION(() => {
+      this.CONSUME(Keep);
+      this.SUBRULE(this.arithmetic, { LABEL: "keep" });
+    });
+  });
+
+  logAction = this.RULE("logAction", () => {
+    this.CONSUME(Log);
+    this.CONSUME(To);
+    this.CONSUME(StringLiteral, { LABEL: "path" });
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(Separator);
+            this.CONSUME2(StringLiteral, { LABEL: "separator" });
+          },
+        },
+        { ALT: () => this.CONSUME(Append) },
+      ]);
+    });
+  });
+
+  tensorboardAction = this.RULE("tensorboardAction", () => {
+    this.CONSUME(Tensorboard);
+    this.CONSUME(StringLiteral, { LABEL: "dir" });
+  });
+
+  printAction = this.RULE("printAction", () => {
+    this.CONSUME(Print);
+    this.CONSUME(StringLiteral, { LABEL: "text" });
+  });
+
+  callAction = this.RULE("callAction", () => {
+    this.CONSUME(Call);
+    this.CONSUME(Identifier, { LABEL: "hook" });
+  });
+
+  // ------------------------------------------------------------ expressions
+  // Few rule levels on purpose (CST nodes are the parser's main cost); the builder applies the
+  // precedence within a level. Loosest first: `or`, `and`, `not`, a comparison or predicate
+  // (one at most: `a < b < c` does not parse), `+ -`, `* / %`, unary sign, `**`.
+
+  /** `and` / `or` chain: `and` binds tighter. */
+  expression = this.RULE("expression", () => {
+    this.SUBRULE(this.term, { LABEL: "operand" });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(And, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(Or, { LABEL: "operator" }) },
+      ]);
+      this.SUBRULE2(this.term, { LABEL: "operand" });
+    });
+  });
+
+  /** `not`s, then an arithmetic value with at most one comparison or predicate. */
+  term = this.RULE("term", () => {
+    this.MANY(() => this.CONSUME(Not, { LABEL: "not" }));
+    this.SUBRULE(this.arithmetic, { LABEL: "left" });
+    this.OPTION(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(CompareOp, { LABEL: "operator" });
+            this.SUBRULE2(this.arithmetic, { LABEL: "right" });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(Is);
+            this.OPTION2(() => this.CONSUME2(Not, { LABEL: "negated" }));
+            this.OR2({
+              DEF: [
+                { ALT: () => this.CONSUME(Nan, { LABEL: "test" }) },
+                { ALT: () => this.CONSUME(Inf, { LABEL: "test" }) },
+                { ALT: () => this.CONSUME(Finite, { LABEL: "test" }) },
+              ],
+              ERR_MSG: "`nan`, `inf` or `finite` after `is`",
+            });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(Plateau);
+            this.SUBRULE3(this.arithmetic, { LABEL: "patience" });
+            this.MANY2(() => this.SUBRULE(this.predicateOption));
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(Improves);
+            this.MANY3(() => this.SUBRULE2(this.predicateOption));
+          },
+        },
+      ]);
+    });
+  });
+
+  predicateOption = this.RULE("predicateOption", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(MinDelta, { LABEL: "option" });
+          this.SUBRULE(this.arithmetic, { LABEL: "value" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Cooldown, { LABEL: "option" });
+          this.SUBRULE2(this.arithmetic, { LABEL: "value" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Baseline, { LABEL: "option" });
+          this.SUBRULE3(this.arithmetic, { LABEL: "value" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(From, { LABEL: "option" });
+          this.CONSUME(Epoch);
+          this.SUBRULE4(this.arithmetic, { LABEL: "value" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Mode, { LABEL: "option" });
+          this.OR2({
+            DEF: [
+              { ALT: () => this.CONSUME(Identifier, { LABEL: "word" }) },
+              { ALT: () => this.CONSUME(StringLiteral, { LABEL: "word" }) },
+            ],
+            ERR_MSG: "`min`, `max` or `auto` after `mode`",
+          });
+        },
+      },
+    ]);
+  });
+
+  /** `+ - * / %` chain: `* / %` bind tighter; all associate to the left. */
+  arithmetic = this.RULE("arithmetic", () => {
+    this.SUBRULE(this.operand, { LABEL: "operand" });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(AddOp, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(MulOp, { LABEL: "operator" }) },
+      ]);
+      this.SUBRULE2(this.operand, { LABEL: "operand" });
+    });
+  });
+
+  /**
+   * Signs, a primary, and a right-associative power whose exponent may carry a sign. A sign binds
+   * looser than `**`: `-2 ** 2` is `-(2 ** 2)`, as in Python.
+   */
+  operand = this.RULE("operand", () => {
+    this.MANY(() => this.CONSUME(AddOp, { LABEL: "sign" }));
+    this.SUBRULE(this.primary, { LABEL: "base" });
+    this.OPTION(() => {
+      this.CONSUME(Power);
+      this.SUBRULE(this.operand, { LABEL: "exponent" });
+    });
+  });
+
+  primary = this.RULE("primary", () => {
+    this.OR({
+      DEF: [
+        { ALT: () => this.CONSUME(NumberLiteral, { LABEL: "number" }) },
+        { ALT: () => this.CONSUME(StringLiteral, { LABEL: "string" }) },
+        { ALT: () => this.CONSUME(True, { LABEL: "bool" }) },
+        { ALT: () => this.CONSUME(False, { LABEL: "bool" }) },
+        {
+          ALT: () => {
+            this.CONSUME(Identifier, { LABEL: "name" });
+            this.OPTION(() => this.SUBRULE(this.callArgs));
+          },
+        },
+        { ALT: () => this.CONSUME(QuotedName, { LABEL: "quoted" }) },
+        {
+          ALT: () => {
+            this.CONSUME(LParen);
+            this.SUBRULE(this.expression, { LABEL: "inner" });
+            this.CONSUME(RParen);
+          },
+        },
+      ],
+      ERR_MSG: "an expression",
+    });
+  });
+
+  callArgs = this.RULE("callArgs", () => {
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.expression, { LABEL: "arg" });
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.expression, { LABEL: "arg" });
+      });
+    });
+    this.CONSUME(RParen);
+  });
+}
+
+let sharedParser: RulesParser | undefined;
+
+/** The one parser of the process: building it runs Chevrotain's grammar analysis, which is slow. */
+export function rulesParser(): RulesParser {
+  sharedParser ??= new RulesParser();
+  return sharedParser;
+}
+
+/** The railroad diagram of the grammar, as a standalone HTML page. */
+export function grammarDiagramHtml(): string {
+  return createSyntaxDiagramsCode(rulesParser().getSerializedGastProductions());
+}
