@@ -1,0 +1,211 @@
+// The cbc command line as a function: arguments and injected streams in, exit code out; never throws.
+import * as path from "node:path";
+import { Command, CommanderError, Option } from "commander";
+import packageJson from "../../package.json" with { type: "json" };
+import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { renderDiagnostic, renderSummary, toJson } from "../diagnostics/render.js";
+import { findStemClash, readSources, resolveInputs, stemOf, type SourceFile } from "./inputs.js";
+import { CliError, EXIT, shownPath, wantsColor, type CliIO } from "./io.js";
+import type { OutputResult, PlannedOutput } from "./outputs.js";
+
+export type { CliIO } from "./io.js";
+
+type Format = "text" | "json";
+
+interface CheckOptions {
+  format: Format;
+}
+
+interface CompileOptions extends CheckOptions {
+  outDir: string;
+  check: boolean;
+  runtimeImport?: string;
+}
+
+/**
+ * Runs `cbc <argv...>` (argv without `node` and the script) and returns the
+ * exit code: 0 no errors, 1 errors in the rules or stale output under
+ * `--check`, 2 usage or I/O problem (one `cbc: ...` line on stderr), 70 an
+ * internal error (its stack only with CBC_DEBUG set).
+ */
+export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  try {
+    return await runCommand(argv, io);
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.stderr.write(`cbc: ${oneLine(error.message)}\n`);
+      return EXIT.usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`cbc: internal error: ${oneLine(message)}\n`);
+    if (isSet(io.env.CBC_DEBUG) && error instanceof Error && error.stack !== undefined) {
+      io.stderr.write(`${error.stack}\n`);
+    }
+    return EXIT.internal;
+  }
+}
+
+async function runCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  let commanderMessage = "";
+  const program = new Command("cbc")
+    .description("Compile .rules files (training rules) into TensorFlow.js callback classes.")
+    .version(packageJson.version, "-V, --version")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      // Printed by us as one `cbc: ...` line once commander gives up.
+      outputError: (text) => {
+        commanderMessage += text;
+      },
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+    })
+    .showSuggestionAfterError(true)
+    .helpCommand(false);
+
+  program
+    .command("check")
+    .description("check .rules files (directories are searched recursively) and report problems")
+    .argument("<inputs...>", ".rules files or directories")
+    .addOption(formatOption())
+    .action(async (inputs: string[], options: CheckOptions) => {
+      exitCode = await checkCommand(inputs, options, io);
+    });
+
+  program
+    .command("compile")
+    .description("compile .rules files into TypeScript modules, one <stem>.ts per input")
+    .argument("<inputs...>", ".rules files or directories")
+    .option("-o, --out-dir <dir>", "directory for the generated modules", "generated")
+    .option("--check", "write nothing; exit 1 if any generated file is missing or differs")
+    .option("--runtime-import <spec>", "module the generated code imports the runtime from (default: cbc/runtime)")
+    .addOption(formatOption())
+    .action(async (inputs: string[], options: CompileOptions) => {
+      exitCode = await compileCommand(inputs, options, io);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    if (error.exitCode === 0) return EXIT.ok; // --help, --version
+    const message = commanderMessage.trim().replace(/^error:\s*/, "");
+    if (message !== "") throw new CliError(message);
+    // Help printed for a missing command: already on stderr.
+    return EXIT.usage;
+  }
+  return exitCode;
+}
+
+function formatOption(): Option {
+  return new Option("--format <format>", "output format: code frames on stderr, or one JSON document on stdout")
+    .choices(["text", "json"])
+    .default("text");
+}
+
+async function checkCommand(args: string[], options: CheckOptions, io: CliIO): Promise<number> {
+  const sources = await readSources(await resolveInputs(args, io.cwd));
+  // The compiler (parser and checker) loads only now; `check` never loads the emitter.
+  const { check } = await import("../compiler.js");
+  const diagnostics = sources.flatMap((source) => check(source.text, { fileName: source.display }).diagnostics);
+  report(io, options.format, sources, diagnostics, [], { summaryAlways: true });
+  return hasErrors(diagnostics) ? EXIT.failed : EXIT.ok;
+}
+
+async function compileCommand(args: string[], options: CompileOptions, io: CliIO): Promise<number> {
+  const inputs = await resolveInputs(args, io.cwd);
+  const clash = findStemClash(inputs);
+  if (clash !== undefined) {
+    throw new CliError(`${clash[0].display} and ${clash[1].display} would both compile to ${stemOf(clash[1])}.ts; rename one or compile them to different directories`);
+  }
+  const outDir = path.resolve(io.cwd, options.outDir);
+  const { assertOutDirUsable, syncOutputs } = await import("./outputs.js");
+  await assertOutDirUsable(outDir, options.outDir);
+  const sources = await readSources(inputs);
+
+  const { check, compile } = await import("../compiler.js");
+  // Check everything first: with any error nothing is emitted, so TypeScript is never loaded.
+  const checked = sources.flatMap((source) => check(source.text, { fileName: source.display }).diagnostics);
+  if (hasErrors(checked)) {
+    report(io, options.format, sources, checked, [], { summaryAlways: true });
+    return EXIT.failed;
+  }
+
+  const planned: PlannedOutput[] = [];
+  for (const source of sources) {
+    // The generated code names its rules `train.rules:5:3`: by file name only, so the
+    // output is the same whatever directory cbc runs in and however the path was written.
+    const result = await compile(source.text, {
+      fileName: path.basename(source.absolute),
+      ...(options.runtimeImport === undefined ? {} : { runtimeImport: options.runtimeImport }),
+    });
+    if (hasErrors(result.diagnostics)) {
+      // The check above passed, so this cannot happen unless the two disagree.
+      throw new Error(`${source.display} passed the check but did not compile: ${result.diagnostics[0]?.message ?? ""}`);
+    }
+    for (const file of result.files) {
+      planned.push({ absolute: path.join(outDir, file.fileName), display: shownPath(path.join(options.outDir, file.fileName)), text: file.text });
+    }
+  }
+
+  const results = await syncOutputs(planned, { check: options.check });
+  report(io, options.format, sources, checked, results, { summaryAlways: false });
+  if (options.format === "text") printOutputs(io, results, options.check);
+  const stale = results.filter((r) => r.status === "differs" || r.status === "missing");
+  return options.check && stale.length > 0 ? EXIT.failed : EXIT.ok;
+}
+
+function printOutputs(io: CliIO, results: readonly OutputResult[], check: boolean): void {
+  if (!check) {
+    for (const r of results) io.stdout.write(`${r.status === "written" ? "wrote" : "up to date"} ${r.path}\n`);
+    return;
+  }
+  const stale = results.filter((r) => r.status !== "unchanged");
+  for (const r of stale) io.stdout.write(`${r.status} ${r.path}\n`);
+  if (stale.length === 0) {
+    io.stdout.write(`up to date (${plural(results.length, "file")})\n`);
+  } else {
+    io.stderr.write(`cbc: ${plural(stale.length, "generated file")} out of date; run cbc compile without --check\n`);
+  }
+}
+
+/**
+ * Text: code frames then a summary on stderr. JSON: one document on stdout,
+ * `{ "diagnostics": [...], "files": [{ "path", "status" }] }`, whatever happened.
+ */
+function report(
+  io: CliIO,
+  format: Format,
+  sources: readonly SourceFile[],
+  diagnostics: readonly Diagnostic[],
+  files: readonly OutputResult[],
+  options: { summaryAlways: boolean },
+): void {
+  if (format === "json") {
+    io.stdout.write(`${JSON.stringify({ diagnostics: toJson(diagnostics), files }, null, 2)}\n`);
+    return;
+  }
+  const color = wantsColor(io);
+  const textOf = new Map(sources.map((s) => [s.display, s.text]));
+  for (const d of diagnostics) {
+    io.stderr.write(`${renderDiagnostic(d, textOf.get(d.file) ?? "", { color })}\n\n`);
+  }
+  if (diagnostics.length > 0 || options.summaryAlways) {
+    const errors = diagnostics.filter((d) => d.severity === "error").length;
+    io.stderr.write(`${renderSummary(errors, diagnostics.length - errors, { color })}\n`);
+  }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}
+
+function isSet(value: string | undefined): boolean {
+  return value !== undefined && value !== "" && value !== "0";
+}
