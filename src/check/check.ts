@@ -103,6 +103,7 @@ const DEFAULT_EXAMPLES: Record<string, string> = {
 interface PendingRestore {
   action: Extract<Action, { kind: "restore" }>;
   facts: RuleFacts;
+  rule: Rule;
 }
 
 /** Checks one class: a `callback` block, or a file's bare rules. */
@@ -126,20 +127,25 @@ class ClassChecker {
     for (const item of body) if (item.kind === "metrics") metricNames.push(...item.names);
     const declaredMetrics = metricNames.length > 0 ? new Set(metricNames.map((n) => canonicalMetric(n.text))) : undefined;
 
-    const checkedParams = this.checkParams(params);
+    // A recovered block may have lost parts of its params: its header only cascades.
+    const checkedParams = this.reporter.quietIf(this.decl?.recovered, () => this.checkParams(params));
     const letDecls = body.filter((item): item is LetDecl => item.kind === "let");
     this.declareLets(letDecls);
     this.scope = new Scope(this.reporter, this.params, this.lets, declaredMetrics);
     this.exprs = new ExpressionChecker(this.reporter, this.scope, this.checked.resolutions, this.checked.placeholders);
 
-    for (const param of checkedParams) this.checkMetricDefault(param);
+    this.reporter.quietIf(this.decl?.recovered, () => checkedParams.forEach((param) => this.checkMetricDefault(param)));
     for (const decl of letDecls) {
-      const type = this.exprs.check(decl.init, { kind: "static", label: `the initial value of \`let ${decl.name.text}\`` });
-      this.exprs.requireNumber(type, decl.init);
+      this.reporter.quietIf(decl.recovered, () => {
+        const type = this.exprs.check(decl.init, { kind: "static", label: `the initial value of \`let ${decl.name.text}\`` });
+        this.exprs.requireNumber(type, decl.init);
+      });
     }
 
     const rules: CheckedRule[] = [];
-    for (const item of body) if (item.kind === "rule") rules.push(this.checkRule(item, rules.length + 1));
+    for (const item of body) {
+      if (item.kind === "rule") rules.push(this.reporter.quietIf(item.recovered, () => this.checkRule(item, rules.length + 1)));
+    }
     this.resolveRestores(this.exprs.predicates);
 
     const events = new Set<EventName>(rules.map((r) => r.event));
@@ -373,14 +379,14 @@ class ClassChecker {
     }
     let readsAllMetrics = false;
     for (const action of rule.actions) {
-      if (this.checkAction(action, facts)) readsAllMetrics = true;
+      if (this.checkAction(action, facts, rule)) readsAllMetrics = true;
     }
     const text = foldSource(this.reporter.source.slice(rule.span.start.offset, rule.span.end.offset));
     return { rule, index, event, text, metrics: [...facts.metrics.values()], predicates: facts.predicates, readsAllMetrics };
   }
 
   /** Checks one action; true when it writes every reported metric. */
-  private checkAction(action: Action, facts: RuleFacts): boolean {
+  private checkAction(action: Action, facts: RuleFacts, rule: Rule): boolean {
     const event = facts.event;
     switch (action.kind) {
       case "assign":
@@ -399,7 +405,7 @@ class ClassChecker {
         }
         return false;
       case "restore":
-        this.restores.push({ action, facts });
+        this.restores.push({ action, facts, rule });
         return false;
       case "save":
         this.exprs.template(action.path, facts);
@@ -469,8 +475,10 @@ class ClassChecker {
       if (list) list.push(predicate);
       else byMetric.set(key, [predicate]);
     }
-    for (const { action, facts } of this.restores) {
-      const target = action.metric ? this.restoreOf(action.metric, facts, byMetric, predicates) : this.restoreOwn(action, facts, predicates);
+    for (const { action, facts, rule } of this.restores) {
+      const target = this.reporter.quietIf(rule.recovered, () =>
+        action.metric ? this.restoreOf(action.metric, facts, byMetric, predicates) : this.restoreOwn(action, facts, predicates),
+      );
       if (!target) continue;
       target.capturesWeights = true;
       this.checked.restoreTargets.set(action, target);

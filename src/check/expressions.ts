@@ -129,11 +129,9 @@ export class ExpressionChecker {
 
   /** A rule's condition must be true or false. */
   requireBool(type: ExprType, node: Expr): void {
+    if (type === "bool" || type === "error") return;
     const q = this.reporter.quote(node.span);
     switch (type) {
-      case "bool":
-      case "error":
-        return;
       case "number":
       case "elapsed":
         this.reporter.report("CBC300", node.span, `a condition must be true or false, and \`${q}\` is a number`, `compare it, e.g. \`${q} > 0\``);
@@ -155,12 +153,9 @@ export class ExpressionChecker {
 
   /** false (after a diagnostic) when `type` cannot stand where a number is needed. */
   requireNumber(type: ExprType, node: Expr): boolean {
+    if (type === "number" || type === "elapsed" || type === "error") return true;
     const q = this.reporter.quote(node.span);
     switch (type) {
-      case "number":
-      case "elapsed":
-      case "error":
-        return true;
       case "duration":
         this.reporter.report(
           "CBC303",
@@ -496,12 +491,8 @@ export class ExpressionChecker {
     }
     const ref = this.metricName(expr.metric, expr.metric.text, expr.metric.quoted === true, `\`${keyword}\``);
     if (expr.kind === "plateau") this.staticOperand(expr.patience, "patience", OPERAND_SPECS.patience, false);
-    const seen = new Set<string>();
+    // An option given twice is a syntax error (the parser reports it).
     for (const option of expr.options) {
-      if (seen.has(option.name)) {
-        this.reporter.report("CBC204", option.span, `\`${option.name}\` is given twice`, "keep one");
-      }
-      seen.add(option.name);
       switch (option.name) {
         case "mode":
           this.mode(option.value);

@@ -100,8 +100,12 @@ export function checkFormatSpec(spec: string, kind: ValueKind): string | undefin
     if (type === "c" && parsed.sign !== undefined) return "sign not allowed with integer format specifier 'c'";
     if (parsed.grouping === "," && type !== "d") return `cannot specify ',' with '${type}'`;
   }
-  if (kind === "int" && (type === undefined || type === "n") && parsed.precision !== undefined) {
+  const integerPresentation = type === undefined || type === "n" || INTEGER_TYPES.has(type);
+  if (kind === "int" && integerPresentation && parsed.precision !== undefined) {
     return "precision not allowed in integer format specifier";
+  }
+  if ((kind === "int" && integerPresentation) || (type !== undefined && INTEGER_TYPES.has(type))) {
+    if (parsed.negativeZero) return "negative zero coercion (z) not allowed in integer format specifier";
   }
   if (type === "n" && parsed.grouping !== undefined) return `cannot specify '${parsed.grouping}' with 'n'`;
   return undefined;

@@ -47,8 +47,20 @@ function boundedNumber(spec: ValueSpec, integer: boolean): z.ZodType<number> {
   return withInfinities;
 }
 
+// Building a zod schema costs far more than running it: one per spec object.
+const schemas = new WeakMap<ValueSpec, z.ZodType<unknown>>();
+
 /** The zod schema of a value: type, range, enum values, optionality. */
 export function valueSchema(spec: ValueSpec): z.ZodType<unknown> {
+  let schema = schemas.get(spec);
+  if (!schema) {
+    schema = buildSchema(spec);
+    schemas.set(spec, schema);
+  }
+  return schema;
+}
+
+function buildSchema(spec: ValueSpec): z.ZodType<unknown> {
   let schema: z.ZodType<unknown>;
   switch (spec.type) {
     case "int":

@@ -3,49 +3,56 @@ import { catalogue, type DiagnosticCode } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../syntax/ast.js";
 
+// Strings and backquoted names (possibly unterminated), comments, whitespace, anything else.
+const SOURCE_PIECE = /"(?:[^"\\\n]|\\.)*"?|`[^`\n]*`?|#[^\n]*|\s+|[^"`#\s]+/gy;
+
 /**
  * Source text with comments removed and whitespace runs folded to one space,
  * except inside strings and backquoted names, which stay as written.
  */
 export function foldSource(text: string): string {
-  let out = "";
+  const pieces: string[] = [];
   let pendingSpace = false;
-  let i = 0;
-  const emit = (piece: string) => {
-    if (pendingSpace && out.length > 0) out += " ";
-    pendingSpace = false;
-    out += piece;
-  };
-  while (i < text.length) {
-    const c = text[i];
-    if (c === "#") {
-      while (i < text.length && text[i] !== "\n") i++;
+  SOURCE_PIECE.lastIndex = 0;
+  for (let m = SOURCE_PIECE.exec(text); m !== null; m = SOURCE_PIECE.exec(text)) {
+    const piece = m[0];
+    if (piece[0] === "#" || /\s/.test(piece[0])) {
       pendingSpace = true;
-    } else if (c === " " || c === "\t" || c === "\n" || c === "\r") {
-      pendingSpace = true;
-      i++;
-    } else if (c === '"' || c === "`") {
-      let j = i + 1;
-      while (j < text.length && text[j] !== c && text[j] !== "\n") j += c === '"' && text[j] === "\\" ? 2 : 1;
-      emit(text.slice(i, Math.min(j + 1, text.length)));
-      i = j + 1;
-    } else {
-      emit(c);
-      i++;
+      continue;
     }
+    if (pendingSpace && pieces.length > 0) pieces.push(" ");
+    pendingSpace = false;
+    pieces.push(piece);
   }
-  return out;
+  return pieces.join("");
 }
 
 export class Reporter {
   readonly diagnostics: Diagnostic[] = [];
+  /**
+   * While set, reports are dropped: the parser already reported an error in
+   * a node its recovery cut short, and what is left of it would only cascade.
+   */
+  private muted = false;
 
   constructor(
     readonly file: string,
     readonly source: string,
   ) {}
 
+  /** Runs `check` with reports dropped when `recovered` is set. */
+  quietIf<T>(recovered: boolean | undefined, check: () => T): T {
+    if (!recovered || this.muted) return check();
+    this.muted = true;
+    try {
+      return check();
+    } finally {
+      this.muted = false;
+    }
+  }
+
   report(code: DiagnosticCode, span: Span, message: string, hint?: string): void {
+    if (this.muted) return;
     const diagnostic: Diagnostic = { code, severity: catalogue[code].severity, message, file: this.file, span };
     if (hint !== undefined) diagnostic.hint = hint;
     this.diagnostics.push(diagnostic);
