@@ -217,6 +217,32 @@ describe("classes", () => {
   });
 });
 
+describe("events", () => {
+  it.each([
+    ["on epoch begin when best(val_loss) < 0.1 then print \"x\"\n", ["epochBegin", "epochEnd"]],
+    ["at epoch 3 then print \"{step}\"\n", ["epochBegin", "batchEnd"]],
+    ["every 100 batches then lr *= 0.99\non train begin then print \"go\"\n", ["trainBegin", "batchEnd"]],
+    ["on train end then print \"done\"\non batch begin when step < 10 then lr = 0.01\n", ["batchBegin", "batchEnd", "trainEnd"]],
+  ])("%j uses %j", (source, events) => {
+    expect(checkClean(source).callbacks[0].events).toEqual(events);
+  });
+});
+
+describe("after a syntax error", () => {
+  // The parser reports the error; the checker stays quiet about what recovery left of that
+  // rule or block header, and still checks the rest.
+  it.each([
+    ["when val_los plateau then stop\nwhen epoch > 2h then stop\n"],
+    ["when val_loss > then stop\nwhen epoch > 2h then stop\n"],
+    ["callback A(x: int = ) {\n  when val_loss plateau x then stop\n  when epoch > 2h then stop\n}\n"],
+  ])("%j: only the intact rule's problem", (source) => {
+    const parsed = parse(source, "broken.rules");
+    expect(parsed.diagnostics.map((d) => d.code)).toEqual(["CBC101"]);
+    const { diagnostics } = checkProgram(parsed.program, source);
+    expect(diagnostics.map((d) => [d.code, d.span.start.line])).toEqual([["CBC303", source.split("\n").findIndex((l) => l.includes("2h")) + 1]]);
+  });
+});
+
 describe("params", () => {
   it.each([
     ["min_lr", "minLr"],

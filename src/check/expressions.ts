@@ -17,7 +17,7 @@ import { OPERAND_SPECS, type ValueSpec, validateValue } from "./options.js";
 import type { CheckedParam, CheckedPredicate, MetricRef, Resolution } from "./program.js";
 import type { Reporter } from "./report.js";
 import { metricKey, type LocalName, type Scope } from "./scope.js";
-import { DURATION_HINT, isNumeric, metricParamHint, type ExprType } from "./types.js";
+import { DURATION_HINT, metricParamHint, type ExprType } from "./types.js";
 
 /** What the checker learns about one rule while checking its parts. */
 export interface RuleFacts {

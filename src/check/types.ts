@@ -9,10 +9,6 @@
  */
 export type ExprType = "number" | "elapsed" | "duration" | "bool" | "string" | "metric" | "fn" | "error";
 
-export function isNumeric(type: ExprType): boolean {
-  return type === "number" || type === "elapsed";
-}
-
 /** The hint for a duration outside a comparison with `elapsed`. */
 export const DURATION_HINT = "compare `elapsed` with it, e.g. `elapsed > 2h`";
 
