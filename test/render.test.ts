@@ -133,6 +133,17 @@ describe("renderDiagnostic", () => {
     expect(renderDiagnostic(d, source, plain).split("\n").slice(3)).toEqual(["2 | when los is nan then stop", "  |      ^^^"]);
   });
 
+  it("counts only \\n as a line break, as the front end does", () => {
+    const source = "when a\rb > 1 then stop\nwhen c then stop\n";
+    const d = diagnostic(source, "b", "b", { code: "CBC202", message: "unknown name" });
+    expect(renderDiagnostic(d, source, plain).split("\n").slice(1)).toEqual([
+      " --> train.rules:1:8",
+      "  |",
+      "1 | when a\uFFFDb > 1 then stop",
+      "  |        ^",
+    ]);
+  });
+
   it("shows a window of a very long line around the span", () => {
     const source = `${"x".repeat(500)} val_los ${"y".repeat(500)}\n`;
     const d = diagnostic(source, "val_los", "val_los");

@@ -110,25 +110,22 @@ function clamp(value: number, low: number, high: number): number {
   return Math.min(Math.max(value, low), high);
 }
 
-/** The text of 1-based line `lineNumber`, without its terminator; undefined past the end. Terminators as the lexer counts them: \n, \r\n, \r. */
+/**
+ * The text of 1-based line `lineNumber`, without its terminator; undefined past
+ * the end. Lines end at \n, as the front end counts them (syntax/build.ts
+ * LineMap); the \r of a CRLF ending is dropped, a lone \r is just a character.
+ */
 function sourceLine(source: string, lineNumber: number): string | undefined {
   if (!Number.isInteger(lineNumber) || lineNumber < 1) return undefined;
   let start = 0;
   for (let line = 1; line < lineNumber; line++) {
-    const next = nextTerminator(source, start);
+    const next = source.indexOf("\n", start);
     if (next === -1) return undefined;
-    start = next + (source[next] === "\r" && source[next + 1] === "\n" ? 2 : 1);
+    start = next + 1;
   }
-  const end = nextTerminator(source, start);
-  return source.slice(start, end === -1 ? source.length : end);
-}
-
-function nextTerminator(source: string, from: number): number {
-  for (let i = from; i < source.length; i++) {
-    const ch = source.charCodeAt(i);
-    if (ch === 10 || ch === 13) return i;
-  }
-  return -1;
+  const end = source.indexOf("\n", start);
+  const line = source.slice(start, end === -1 ? source.length : end);
+  return line.endsWith("\r") ? line.slice(0, -1) : line;
 }
 
 interface Cell {
