@@ -48,6 +48,7 @@ import {
   Keep,
   keywordOfToken,
   keywordTokens,
+  type Keyword,
   LBrace,
   LBracket,
   Let,
@@ -96,10 +97,12 @@ export interface ParseErrorInfo {
   code: "CBC101" | "CBC104";
   message: string;
   hint?: string;
+  /** For CBC104: the keyword the unknown word is taken to be (the driver retries with it). */
+  suggestion?: Keyword;
 }
 
-const itemStartWords = ["when", "on", "every", "at", "let", "metrics", "callback"];
-const allKeywordWords = [...keywordTokens.keys()];
+const itemStartWords: Keyword[] = ["when", "on", "every", "at", "let", "metrics", "callback"];
+const allKeywordWords: Keyword[] = [...keywordTokens.keys()];
 
 function describeFound(token: IToken): string {
   if (token.tokenType === EOF) return "the end of the file";
@@ -128,7 +131,7 @@ function describeExpected(type: TokenType): string {
 }
 
 /** Words from other languages that mean one of ours. */
-const keywordAliases = new Map([
+const keywordAliases = new Map<string, Keyword>([
   ["float", "number"],
   ["double", "number"],
   ["integer", "int"],
@@ -149,7 +152,7 @@ function finish(
   expected: string,
   actual: IToken,
   previous: IToken | undefined,
-  keywordCandidates: string[],
+  keywordCandidates: Keyword[],
   betweenStatements = false,
 ): string {
   const info: ParseErrorInfo = { code: "CBC101", message: `${expected}, found ${describeFound(actual)}` };
@@ -158,12 +161,13 @@ function finish(
     const alias = keywordAliases.get(word.toLowerCase());
     const suggestion =
       (alias !== undefined && keywordCandidates.includes(alias) ? alias : undefined) ??
-      closest(word, keywordCandidates) ??
-      closest(word, allKeywordWords);
+      closestKeyword(word, keywordCandidates) ??
+      closestKeyword(word, allKeywordWords);
     if (suggestion !== undefined) {
       info.code = "CBC104";
       info.message = `unknown word \`${word}\``;
       info.hint = `did you mean \`${suggestion}\`?`;
+      info.suggestion = suggestion;
       return JSON.stringify(info);
     }
   }
@@ -181,8 +185,13 @@ function finish(
   return JSON.stringify(info);
 }
 
-function wordsOf(types: Iterable<TokenType>): string[] {
-  const words: string[] = [];
+function closestKeyword(word: string, candidates: Keyword[]): Keyword | undefined {
+  const match = closest(word, candidates);
+  return candidates.find((candidate) => candidate === match);
+}
+
+function wordsOf(types: Iterable<TokenType>): Keyword[] {
+  const words: Keyword[] = [];
   for (const type of types) {
     const word = keywordOfToken.get(type);
     if (word !== undefined) words.push(word);
@@ -209,11 +218,11 @@ interface MessageContext {
 class RulesErrorMessages implements IParserErrorMessageProvider {
   constructor(private readonly at: MessageContext) {}
 
-  private finish(expected: string, actual: IToken, previous: IToken | undefined, candidates: string[], between = false): string {
+  private finish(expected: string, actual: IToken, previous: IToken | undefined, candidates: Keyword[], between = false): string {
     return finish(expected, this.at.realToken(actual), previous, candidates, between);
   }
 
-  private statementExpected(): { expected: string; words: string[] } {
+  private statementExpected(): { expected: string; words: Keyword[] } {
     return this.at.inBlock
       ? { expected: expectedBlockItem, words: itemStartWords.filter((w) => w !== "callback") }
       : { expected: expectedItem, words: itemStartWords };
@@ -379,6 +388,15 @@ export class RulesParser extends CstParser implements MessageContext {
     this.inBlock = inBlock;
     this.clause = "trigger";
     return rule === "statement" ? this.statement() : this.callbackHead();
+  }
+
+  /** Parses a whole file from `program`, the grammar as the diagram shows it, without the statement driver. */
+  parseProgram(tokens: IToken[]): CstNode {
+    this.input = tokens;
+    this.follower = undefined;
+    this.inBlock = false;
+    this.clause = "trigger";
+    return this.program();
   }
 
   previousOf(token: IToken): IToken | undefined {
@@ -907,7 +925,11 @@ export function rulesParser(): RulesParser {
   return sharedParser;
 }
 
-/** The railroad diagram of the grammar, as a standalone HTML page. */
+/** The railroad diagram of the grammar, as a standalone HTML page (docs/grammar.html). */
 export function grammarDiagramHtml(): string {
-  return createSyntaxDiagramsCode(rulesParser().getSerializedGastProductions());
+  const html = createSyntaxDiagramsCode(rulesParser().getSerializedGastProductions());
+  return html.replace(
+    "<!-- This is a generated file -->",
+    "<!-- Generated from grammar/parser.ts by `node scripts/grammar-diagram.mjs`: do not edit. -->",
+  );
 }

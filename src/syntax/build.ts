@@ -45,6 +45,7 @@ import {
   Metric,
   MinDelta,
   Minus,
+  Model,
   Mode,
   Nan,
   NumberKw,
@@ -466,7 +467,7 @@ function buildAction(ctx: Context, node: CstNode): Action | undefined {
       const keepNode = nodeOf(inner, "keep");
       const keep = keepNode === undefined ? undefined : buildArithmetic(ctx, keepNode);
       const span = join(tokenSpan(ctx, keyword), keep?.span ?? path.span);
-      const kind = what.image === "model" ? "model" : "weights";
+      const kind = what.tokenType === Model ? "model" : "weights";
       return keep === undefined ? { kind: "save", what: kind, path, span } : { kind: "save", what: kind, path, keep, span };
     }
     case "logAction": {

@@ -1,11 +1,25 @@
 // The front door of the front end: source text -> AST and syntax diagnostics. Never throws.
-import type { IRecognitionException, IToken, TokenType } from "chevrotain";
+import type { CstNode, IRecognitionException, IToken, TokenType } from "chevrotain";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { sortDiagnostics } from "../diagnostics/diagnostic.js";
 import type { CallbackDecl, Program, Span, TopItem } from "./ast.js";
 import { AstBuilder, LineMap } from "./build.js";
-import { rulesParser, type ParseErrorInfo, type RulesParser } from "../../grammar/parser.js";
-import { At, Callback, Every, LBrace, Let, Metrics, On, RBrace, rulesLexer, Then, When } from "../../grammar/tokens.js";
+import { rulesParser, type ChunkRule, type ParseErrorInfo, type RulesParser } from "../../grammar/parser.js";
+import {
+  At,
+  Callback,
+  Every,
+  keywordTokens,
+  LBrace,
+  Let,
+  Metrics,
+  On,
+  RBrace,
+  rulesLexer,
+  Then,
+  When,
+  type Keyword,
+} from "../../grammar/tokens.js";
 
 export interface ParseResult {
   program: Program;
@@ -125,7 +139,6 @@ function parseStatements(
       span,
       hint: `the body opened at line ${builder.tokenSpan(open.keyword).start.line}`,
     });
-    open.callback.recovered = true;
   };
 
   let i = 0;
@@ -139,8 +152,11 @@ function parseStatements(
       while (end < tokens.length && tokens[end].tokenType !== LBrace && !statementStarters.has(tokens[end].tokenType) && tokens[end].tokenType !== When) end++;
       const hasBrace = end < tokens.length && tokens[end].tokenType === LBrace;
       if (hasBrace) end++;
-      const cst = parser.parseChunk("callbackHead", tokens.slice(i, end), tokens[end], false);
+      const chunk = tokens.slice(i, end);
+      let cst = parser.parseChunk("callbackHead", chunk, tokens[end], false);
+      const errors = parser.errors;
       collectErrors();
+      if (errors.length > 0) cst = repaired(parser, "callbackHead", chunk, tokens[end], false, errors) ?? cst;
       const callback = builder.callbackHead(cst);
       if (callback !== undefined) {
         items.push(callback);
@@ -157,8 +173,28 @@ function parseStatements(
       continue;
     }
     const end = statementEnd(tokens, i);
-    const cst = parser.parseChunk("statement", tokens.slice(i, end), tokens[end], block !== undefined);
+    const inBlock = block !== undefined;
+    const chunk = tokens.slice(i, end);
+    let cst = parser.parseChunk("statement", chunk, tokens[end], inBlock);
+    const errors = parser.errors;
     collectErrors();
+    let next = end;
+    if (errors.length > 0) {
+      const first = errors[0];
+      const info = errorInfo(first);
+      const at = chunk.indexOf(first.token);
+      if (first.name === "NotAllInputParsedException" && at > 0) {
+        // The statement ended early. A misspelled `when` (or other starter) begins the next one.
+        next = i + at;
+        if (info.suggestion === undefined || !startWords.has(info.suggestion)) next = end;
+        else tokens[next] = retyped(tokens[next], info.suggestion);
+      } else if (at === 0 && info.suggestion === "callback") {
+        tokens[i] = retyped(token, "callback");
+        continue;
+      } else {
+        cst = repaired(parser, "statement", chunk, tokens[end], inBlock, errors) ?? cst;
+      }
+    }
     const item = builder.statement(cst);
     if (item !== undefined) {
       if (block !== undefined) {
@@ -168,10 +204,54 @@ function parseStatements(
         items.push(item);
       }
     }
-    i = end;
+    i = next;
   }
   if (block !== undefined) unclosed(block, undefined);
   return { items, chunkStarts };
+}
+
+const startWords = new Set<Keyword>(["when", "on", "every", "at", "let", "metrics", "callback"]);
+
+/** The token, read as the keyword it misspells. */
+function retyped(token: IToken, word: Keyword): IToken {
+  const type = keywordTokens.get(word) as TokenType;
+  return { ...token, tokenType: type, tokenTypeIdx: type.tokenTypeIdx as number };
+}
+
+/**
+ * For a better AST only (the diagnostics are already out): reads each misspelled keyword as
+ * the keyword it resembles and parses again. The repair counts only if the statement then
+ * parses without any error; otherwise the first, recovered, parse stands.
+ */
+function repaired(
+  parser: RulesParser,
+  rule: ChunkRule,
+  chunk: IToken[],
+  follower: IToken | undefined,
+  inBlock: boolean,
+  errors: IRecognitionException[],
+): CstNode | undefined {
+  let attempt = chunk;
+  let firstError: IRecognitionException | undefined = errors[0];
+  for (let tries = 0; tries < 3 && firstError !== undefined; tries++) {
+    const { suggestion } = errorInfo(firstError);
+    const at = attempt.indexOf(firstError.token);
+    if (suggestion === undefined || at < 0) return undefined;
+    attempt = attempt.slice();
+    attempt[at] = retyped(attempt[at], suggestion);
+    const cst = parser.parseChunk(rule, attempt, follower, inBlock);
+    if (parser.errors.length === 0) return cst;
+    firstError = parser.errors[0];
+  }
+  return undefined;
+}
+
+function errorInfo(error: IRecognitionException): ParseErrorInfo {
+  try {
+    return JSON.parse(error.message) as ParseErrorInfo;
+  } catch {
+    return { code: "CBC101", message: error.message };
+  }
 }
 
 function hintForCharacters(text: string): { hint?: string } {
@@ -194,12 +274,7 @@ function parseErrorDiagnostic(
   sourceLength: number,
   parser: RulesParser,
 ): Diagnostic {
-  let info: ParseErrorInfo;
-  try {
-    info = JSON.parse(error.message) as ParseErrorInfo;
-  } catch {
-    info = { code: "CBC101", message: error.message };
-  }
+  const info = errorInfo(error);
   return {
     code: info.code,
     severity: "error",
