@@ -259,9 +259,9 @@ describe("params", () => {
     ["monitor: metric = val_loss", { type: "metric", optional: false, default: "val_loss" }],
     ["monitor: metric = `out/val_loss`", { type: "metric", optional: false, default: "`out/val_loss`" }],
     ["x: number = -1", { type: "number", optional: false, default: "(- 1)" }],
-    ["baseline: number?", { type: "number", optional: true }],
-    ["schedule: fn(epoch, lr)", { type: "fn", optional: false }],
-  ])("%s", (source, expected) => {
+    ["baseline: number?", { type: "number", optional: true, default: undefined }],
+    ["schedule: fn(epoch, lr)", { type: "fn", optional: false, default: undefined }],
+  ])("%s", (source, expected: { type: string; optional: boolean; default: string | undefined }) => {
     const param = onlyParam(source);
     expect(param.type.kind).toBe(expected.type);
     expect(param.optional).toBe(expected.optional);
