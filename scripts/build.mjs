@@ -118,7 +118,8 @@ async function buildDeclarations(entries) {
     const emitted = path.join(typesDir, "src", `${entry}.d.ts`);
     const text = await fs.readFile(emitted, "utf8");
     const stub = path.join(dist, `${entry}.d.ts`);
-    const target = `./${path.relative(path.dirname(stub), emitted).split(path.sep).join("/").replace(/\.d\.ts$/, ".js")}`;
+    const relative = path.relative(path.dirname(stub), emitted).split(path.sep).join("/").replace(/\.d\.ts$/, ".js");
+    const target = relative.startsWith("../") ? relative : `./${relative}`;
     const lines = [`export * from ${JSON.stringify(target)};`];
     if (/^export default |^export \{[^}]*\bdefault\b/m.test(text)) lines.push(`export { default } from ${JSON.stringify(target)};`);
     await fs.writeFile(stub, `${lines.join("\n")}\n`);

@@ -430,7 +430,10 @@ describe("the built bin/cbc.js", () => {
   });
 
   function spawnCbc(args: string[], cwd: string, nodeArgs: string[] = []) {
-    const child = spawnSync(process.execPath, [...nodeArgs, bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", CBC_DEBUG: "" } });
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+    delete env.FORCE_COLOR;
+    delete env.CBC_DEBUG;
+    const child = spawnSync(process.execPath, [...nodeArgs, bin, ...args], { cwd, encoding: "utf8", env });
     return { code: child.status, stdout: child.stdout, stderr: child.stderr };
   }
 

@@ -18,7 +18,8 @@ interface CheckOptions {
 
 interface CompileOptions extends CheckOptions {
   outDir: string;
-  check: boolean;
+  /** Absent unless --check was given. */
+  check?: boolean;
   runtimeImport?: string;
 }
 
@@ -150,11 +151,11 @@ async function compileCommand(args: string[], options: CompileOptions, io: CliIO
     }
   }
 
-  const results = await syncOutputs(planned, { check: options.check });
+  const results = await syncOutputs(planned, { check: options.check === true });
   report(io, options.format, sources, checked, results, { summaryAlways: false });
-  if (options.format === "text") printOutputs(io, results, options.check);
+  if (options.format === "text") printOutputs(io, results, options.check === true);
   const stale = results.filter((r) => r.status === "differs" || r.status === "missing");
-  return options.check && stale.length > 0 ? EXIT.failed : EXIT.ok;
+  return options.check === true && stale.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
 function printOutputs(io: CliIO, results: readonly OutputResult[], check: boolean): void {
