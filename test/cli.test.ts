@@ -108,6 +108,17 @@ describe("cbc check", () => {
     expect(files).toEqual(["project/a/y.rules", "project/m.rules", "project/z.rules"]);
   });
 
+  it("skips node_modules and dot-directories inside a searched directory", async () => {
+    const cwd = await project("project");
+    for (const hidden of ["project/node_modules/pkg", "project/.cache"]) {
+      await fs.mkdir(path.join(cwd, hidden), { recursive: true });
+      await fs.copyFile(path.join(fixtures, "bad", "unknown-metric.rules"), path.join(cwd, hidden, "x.rules"));
+    }
+    const out = await cbc(["check", "project", "--format", "json"], { cwd });
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout).diagnostics.map((d: { file: string }) => d.file)).toEqual(["project/a/y.rules", "project/m.rules", "project/z.rules"]);
+  });
+
   it("checks a file named twice (directly and through its directory) once, in argument order", async () => {
     const out = await cbc(["check", "project/z.rules", "./project", "--format", "json"]);
     const files = JSON.parse(out.stdout).diagnostics.map((d: { file: string }) => d.file);
