@@ -48,6 +48,7 @@ import {
   Keep,
   keywordOfToken,
   keywordTokens,
+  hardKeywordWords,
   type Keyword,
   LBrace,
   LBracket,
@@ -102,7 +103,21 @@ export interface ParseErrorInfo {
 }
 
 const itemStartWords: Keyword[] = ["when", "on", "every", "at", "let", "metrics", "callback"];
-const allKeywordWords: Keyword[] = [...keywordTokens.keys()];
+/**
+ * Words that may continue a statement where the parser expected something else (`then`, the
+ * next statement): a name found there that resembles one of them is taken for it.
+ */
+const continuationWords: Keyword[] = [
+  "and", "or", "is", "not", "plateau", "improves", "min_delta", "cooldown", "mode", "baseline", "from",
+  "then", "when", "keep", "separator", "append", "of",
+];
+
+/** The continuation word a name misspells, if any; two-letter names only when swapped (`si`), so `lr` is a name. */
+export function misspeltContinuation(word: string): Keyword | undefined {
+  if (word.length >= 3) return closestKeyword(word, continuationWords);
+  const swapped = word.length === 2 ? `${word[1]}${word[0]}` : "";
+  return continuationWords.find((candidate) => candidate === swapped);
+}
 
 function describeFound(token: IToken): string {
   if (token.tokenType === EOF) return "the end of the file";
@@ -140,7 +155,12 @@ const keywordAliases = new Map<string, Keyword>([
   ["function", "fn"],
   ["if", "when"],
   ["do", "then"],
+  ["class", "callback"],
+  ["var", "let"],
+  ["const", "let"],
 ]);
+
+const hardWords = new Set<string>(hardKeywordWords);
 
 const actionWords = new Set(["stop", "restore", "save", "log", "tensorboard", "print", "call"]);
 
@@ -156,16 +176,18 @@ function finish(
   betweenStatements = false,
 ): string {
   const info: ParseErrorInfo = { code: "CBC101", message: `${expected}, found ${describeFound(actual)}` };
-  if (actual.tokenType === Identifier) {
+  const plainName = actual.tokenType === Identifier;
+  if (plainName || tokenMatcher(actual, Identifier)) {
     const word = actual.image;
     const alias = keywordAliases.get(word.toLowerCase());
+    // A plain name may misspell any keyword; a soft keyword only one that belongs here (`epoch` for `epochs`).
     const suggestion =
       (alias !== undefined && keywordCandidates.includes(alias) ? alias : undefined) ??
       closestKeyword(word, keywordCandidates) ??
-      closestKeyword(word, allKeywordWords);
+      (plainName ? misspeltContinuation(word) : undefined);
     if (suggestion !== undefined) {
       info.code = "CBC104";
-      info.message = `unknown word \`${word}\``;
+      info.message = plainName ? `unknown word \`${word}\`` : `\`${word}\` does not belong here`;
       info.hint = `did you mean \`${suggestion}\`?`;
       info.suggestion = suggestion;
       return JSON.stringify(info);
@@ -173,9 +195,11 @@ function finish(
   }
   const found = keywordOfToken.get(actual.tokenType);
   const previousWord = previous === undefined || previous.tokenType === EOF ? undefined : previous.image;
-  if (betweenStatements && found !== undefined && actionWords.has(found) && previousWord !== undefined) {
+  if (found !== undefined && hardWords.has(found) && / name\b/.test(expected)) {
+    info.hint = `\`${found}\` is a reserved word: choose another name`;
+  } else if (betweenStatements && found !== undefined && actionWords.has(found) && previousWord !== undefined) {
     info.hint = "separate actions with `,`";
-  } else if (actual.image === "=" && !expected.includes("`=`")) {
+  } else if (actual.image === "=" && expected.endsWith("after the condition")) {
     info.hint = "compare with `==`";
   } else if (tokenMatcher(actual, CompareOp)) {
     info.hint = "comparisons do not chain: join them with `and`";
@@ -326,9 +350,12 @@ class RulesErrorMessages implements IParserErrorMessageProvider {
       return this.finish(expected, options.actual[0], this.at.previousOf(options.actual[0]), words, true);
     }
     const firsts = options.expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0]));
-    const description =
-      options.customUserDescription ?? [...new Set(firsts.map(describeExpected))].join(", ");
-    return this.finish(`expected ${description}`, options.actual[0], options.previous, wordsOf(firsts));
+    let description = options.customUserDescription ?? [...new Set(firsts.map(describeExpected))].join(", ");
+    const previous = options.previous;
+    if (options.ruleName === "primary" && previous.tokenType !== EOF && !tokenMatcher(previous, LParen)) {
+      description = previous.tokenType === Plateau ? "the patience (a number of epochs) after `plateau`" : `${description} after \`${previous.image}\``;
+    }
+    return this.finish(`expected ${description}`, options.actual[0], previous, wordsOf(firsts));
   }
 
   buildEarlyExitMessage(options: {
@@ -427,7 +454,7 @@ export class RulesParser extends CstParser implements MessageContext {
     if (next.tokenType === Identifier) {
       // A misspelled keyword or a stray word: inserting a token in front of it only moves the error.
       if (tokenMatcher(this.LA(2), tokType)) return false;
-      if (closest(next.image, allKeywordWords) !== undefined) return false;
+      if (misspeltContinuation(next.image) !== undefined) return false;
     }
     return true;
   }

@@ -1,12 +1,14 @@
 // The front door of the front end: source text -> AST and syntax diagnostics. Never throws.
-import type { CstNode, IRecognitionException, IToken, TokenType } from "chevrotain";
+import { tokenMatcher, type CstNode, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { sortDiagnostics } from "../diagnostics/diagnostic.js";
 import type { CallbackDecl, Program, Span, TopItem } from "./ast.js";
 import { AstBuilder, LineMap } from "./build.js";
 import { rulesParser, type ChunkRule, type ParseErrorInfo, type RulesParser } from "../../grammar/parser.js";
 import {
+  AssignOp,
   At,
+  Call,
   Callback,
   Every,
   keywordTokens,
@@ -14,8 +16,14 @@ import {
   Let,
   Metrics,
   On,
+  Print,
   RBrace,
+  Restore,
   rulesLexer,
+  Save,
+  Stop,
+  StringLiteral,
+  Tensorboard,
   Then,
   When,
   type Keyword,
@@ -78,21 +86,26 @@ function parseUnsafe(source: string, file: string, lines: LineMap): ParseResult 
 /** Tokens that always begin a statement, a callback, or end a block. */
 const statementStarters = new Set<TokenType>([Callback, Metrics, Let, On, Every, At, RBrace]);
 
+/** Tokens only actions have: after one, a `when` cannot be the condition of a trigger. */
+const actionTokens = new Set<TokenType>([Stop, Restore, Save, Tensorboard, Print, Call]);
+
 /**
  * Where the statement that starts at `start` ends: at the next token that begins another one.
- * `when` begins a rule unless it is the condition of an `on`, `every` or `at` trigger.
+ * `when` begins a rule unless it is the condition of an `on`, `every` or `at` trigger, which
+ * comes before `then` and before anything only actions have (when `then` is misspelled).
  */
 function statementEnd(tokens: IToken[], start: number): number {
   const first = tokens[start].tokenType;
   let awaitingCondition = first === On || first === Every || first === At;
   let i = start + 1;
   for (; i < tokens.length; i++) {
-    const type = tokens[i].tokenType;
+    const token = tokens[i];
+    const type = token.tokenType;
     if (statementStarters.has(type)) break;
     if (type === When) {
       if (!awaitingCondition) break;
       awaitingCondition = false;
-    } else if (type === Then) {
+    } else if (type === Then || actionTokens.has(type) || tokenMatcher(token, AssignOp) || tokenMatcher(token, StringLiteral)) {
       awaitingCondition = false;
     }
   }
@@ -102,6 +115,8 @@ function statementEnd(tokens: IToken[], start: number): number {
 interface OpenBlock {
   callback: CallbackDecl;
   keyword: IToken;
+  /** Opened by a head that did not parse: its params are unknown, so its rules are recovered. */
+  phantom?: boolean;
 }
 
 /**
@@ -132,7 +147,7 @@ function parseStatements(
     syntax.push({
       code: "CBC101",
       severity: "error",
-      message: `expected \`}\` to close the body of callback \`${open.callback.name.text}\`, found ${
+      message: `expected \`}\` to close the body of ${open.callback.name.text === "" ? "the callback" : `callback \`${open.callback.name.text}\``}, found ${
         found === undefined ? "the end of the file" : `\`${found.image}\``
       }`,
       file,
@@ -179,6 +194,7 @@ function parseStatements(
     const errors = parser.errors;
     collectErrors();
     let next = end;
+    let phantom: { first: IToken; brace: IToken } | undefined;
     if (errors.length > 0) {
       const first = errors[0];
       const info = errorInfo(first);
@@ -186,17 +202,26 @@ function parseStatements(
       if (first.name === "NotAllInputParsedException" && at > 0) {
         // The statement ended early. A misspelled `when` (or other starter) begins the next one.
         next = i + at;
-        if (info.suggestion === undefined || !startWords.has(info.suggestion)) next = end;
-        else tokens[next] = retyped(tokens[next], info.suggestion);
+        if (info.suggestion !== undefined && startWords.has(info.suggestion)) {
+          tokens[next] = retyped(tokens[next], info.suggestion);
+        } else {
+          next = end;
+          const brace = chunk.findIndex((t, index) => index > at && t.tokenType === LBrace);
+          if (block === undefined && brace > 0) phantom = { first: chunk[at], brace: chunk[brace] };
+        }
       } else if (at === 0 && info.suggestion === "callback") {
         tokens[i] = retyped(token, "callback");
         continue;
       } else {
-        cst = repaired(parser, "statement", chunk, tokens[end], inBlock, errors) ?? cst;
+        const repair = repaired(parser, "statement", chunk, tokens[end], inBlock, errors);
+        if (repair !== undefined) cst = repair;
+        const brace = chunk.findIndex((t) => t.tokenType === LBrace);
+        if (repair === undefined && at === 0 && block === undefined && brace > 0) phantom = { first: chunk[0], brace: chunk[brace] };
       }
     }
     const item = builder.statement(cst);
     if (item !== undefined) {
+      if (block?.phantom === true) item.recovered = true;
       if (block !== undefined) {
         block.callback.body.push(item);
         block.callback.span = { start: block.callback.span.start, end: item.span.end };
@@ -204,10 +229,29 @@ function parseStatements(
         items.push(item);
       }
     }
+    if (phantom !== undefined) {
+      // A callback head without `callback` (`Training(...) {`): its body is a block all the
+      // same, so its `}` is no stray brace; its rules keep their place, marked recovered.
+      block = { callback: phantomCallback(builder, phantom.first, phantom.brace), keyword: phantom.first, phantom: true };
+      items.push(block.callback);
+    }
     i = next;
   }
   if (block !== undefined) unclosed(block, undefined);
   return { items, chunkStarts };
+}
+
+/** The nameless, recovered callback that holds the body of a head that did not parse. */
+function phantomCallback(builder: AstBuilder, first: IToken, brace: IToken): CallbackDecl {
+  const braceSpan = builder.tokenSpan(brace);
+  return {
+    kind: "callback",
+    name: { text: "", span: { start: braceSpan.start, end: braceSpan.start } },
+    params: [],
+    body: [],
+    span: { start: builder.tokenSpan(first).start, end: braceSpan.end },
+    recovered: true,
+  };
 }
 
 const startWords = new Set<Keyword>(["when", "on", "every", "at", "let", "metrics", "callback"]);
