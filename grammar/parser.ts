@@ -47,7 +47,6 @@ import {
   Is,
   Keep,
   keywordOfToken,
-  keywordTokens,
   hardKeywordWords,
   type Keyword,
   LBrace,

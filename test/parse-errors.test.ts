@@ -212,6 +212,13 @@ describe("never throws", () => {
     }
   });
 
+  it("on nesting too deep for the stack: one CBC106 for that statement, its neighbours kept", () => {
+    const deep = `${"(".repeat(5000)}x${")".repeat(5000)}`;
+    const { program, diagnostics } = parse(`when a then stop\nwhen ${deep} > 1 then stop\nwhen b then stop\n`, "deep.rules");
+    expect(diagnostics.map((d) => [d.code, d.span.start.line, d.message])).toEqual([["CBC106", 2, "this statement nests too deeply to parse"]]);
+    expect(program.items.length).toBe(2);
+  });
+
   it("on empty and blank input: an empty program, no diagnostics", () => {
     for (const source of ["", "\n\n", "   # only a comment\n"]) {
       const { program, diagnostics } = parse(source, "empty.rules");

@@ -2,7 +2,7 @@
 import { tokenMatcher, type CstNode, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { sortDiagnostics } from "../diagnostics/diagnostic.js";
-import type { CallbackDecl, Program, Span, TopItem } from "./ast.js";
+import type { BlockItem, CallbackDecl, Program, Span, TopItem } from "./ast.js";
 import { AstBuilder, LineMap } from "./build.js";
 import { rulesParser, type ChunkRule, type ParseErrorInfo, type RulesParser } from "../../grammar/parser.js";
 import {
@@ -72,14 +72,15 @@ function parseUnsafe(source: string, file: string, lines: LineMap): ParseResult 
   }
 
   const builder = new AstBuilder(file, lines);
-  const { items, chunkStarts } = parseStatements(lexed.tokens, builder, syntax, file, source.length, lines);
+  const driver = new StatementDriver(lexed.tokens, builder, syntax, file, lines, source.length);
+  driver.run();
 
   // Unterminated strings and bad numbers are lexical: a parse error next to one is its echo.
   const isLexical = (d: Diagnostic): boolean => d.code === "CBC102" || d.code === "CBC105";
   const lexical = builder.diagnostics.filter(isLexical);
   const others = builder.diagnostics.filter((d) => !isLexical(d));
-  const diagnostics = [...oneErrorPerStatement([...syntax, ...lexical], chunkStarts), ...others];
-  const program: Program = { file, items, span: lines.span(0, source.length) };
+  const diagnostics = [...oneErrorPerStatement([...syntax, ...lexical], driver.starts), ...others];
+  const program: Program = { file, items: driver.items, span: lines.span(0, source.length) };
   return { program, diagnostics: sortDiagnostics(diagnostics) };
 }
 
@@ -121,124 +122,165 @@ interface OpenBlock {
 
 /**
  * The file, one statement at a time: each statement's tokens are parsed from the grammar's
- * `statement` rule and built at once, so a parse error stays inside its statement and the
- * concrete tree of one statement is garbage before the next is parsed (a 10,000-rule file
- * would otherwise hold every CST node at once).
+ * `statement` rule (or `callbackHead`) and built at once. A parse error stays inside its
+ * statement, and the concrete tree of one statement is garbage before the next is parsed (a
+ * 10,000-rule file would otherwise hold every CST node at once).
  */
-function parseStatements(
-  tokens: IToken[],
-  builder: AstBuilder,
-  syntax: Diagnostic[],
-  file: string,
-  sourceLength: number,
-  lines: LineMap,
-): { items: TopItem[]; chunkStarts: number[] } {
-  const parser = rulesParser();
-  const items: TopItem[] = [];
-  const chunkStarts: number[] = [];
-  let block: OpenBlock | undefined;
+class StatementDriver {
+  readonly items: TopItem[] = [];
+  /** Offsets where statements begin, for one-error-per-statement. */
+  readonly starts: number[] = [];
+  private readonly parser = rulesParser();
+  private block: OpenBlock | undefined;
 
-  const collectErrors = (): void => {
-    for (const error of parser.errors) syntax.push(parseErrorDiagnostic(error, file, lines, sourceLength, parser));
-  };
-  const unclosed = (open: OpenBlock, found: IToken | undefined): void => {
-    const at = found === undefined ? sourceLength : found.startOffset;
-    const span = found === undefined ? lines.span(at, at) : builder.tokenSpan(found);
-    syntax.push({
-      code: "CBC101",
-      severity: "error",
-      message: `expected \`}\` to close the body of ${open.callback.name.text === "" ? "the callback" : `callback \`${open.callback.name.text}\``}, found ${
-        found === undefined ? "the end of the file" : `\`${found.image}\``
-      }`,
-      file,
-      span,
-      hint: `the body opened at line ${builder.tokenSpan(open.keyword).start.line}`,
-    });
-  };
+  constructor(
+    private readonly tokens: IToken[],
+    private readonly builder: AstBuilder,
+    private readonly syntax: Diagnostic[],
+    private readonly file: string,
+    private readonly lines: LineMap,
+    private readonly sourceLength: number,
+  ) {}
 
-  let i = 0;
-  while (i < tokens.length) {
-    const token = tokens[i];
-    chunkStarts.push(token.startOffset);
-    if (token.tokenType === Callback) {
-      if (block !== undefined) unclosed(block, token);
-      block = undefined;
-      let end = i + 1;
-      while (end < tokens.length && tokens[end].tokenType !== LBrace && !statementStarters.has(tokens[end].tokenType) && tokens[end].tokenType !== When) end++;
-      const hasBrace = end < tokens.length && tokens[end].tokenType === LBrace;
-      if (hasBrace) end++;
-      const chunk = tokens.slice(i, end);
-      let cst = parser.parseChunk("callbackHead", chunk, tokens[end], false);
-      const errors = parser.errors;
-      collectErrors();
-      if (errors.length > 0) cst = repaired(parser, "callbackHead", chunk, tokens[end], false, errors) ?? cst;
-      const callback = builder.callbackHead(cst);
-      if (callback !== undefined) {
-        items.push(callback);
-        block = { callback, keyword: token };
+  run(): void {
+    let i = 0;
+    while (i < this.tokens.length) {
+      this.starts.push(this.tokens[i].startOffset);
+      let next: number;
+      try {
+        next = this.step(i);
+      } catch (error) {
+        // Stack exhaustion on absurd nesting, or a bug: lose this statement, keep the others.
+        this.internalError(this.tokens[i], error);
+        next = statementEnd(this.tokens, i);
       }
-      i = end;
-      continue;
+      // A step may stay put once, after reading a misspelled `callback` as `callback`.
+      i = next === i && this.tokens[i].tokenType !== Callback ? i + 1 : next;
     }
-    if (token.tokenType === RBrace && block !== undefined) {
-      const callback = block.callback;
-      callback.span = { start: callback.span.start, end: builder.tokenSpan(token).end };
-      block = undefined;
-      i++;
-      continue;
+    if (this.block !== undefined) this.unclosed(this.block, undefined);
+  }
+
+  /** Handles what starts at token `i`; returns where the next statement starts. */
+  private step(i: number): number {
+    const token = this.tokens[i];
+    if (token.tokenType === Callback) return this.callbackHead(i);
+    if (token.tokenType === RBrace && this.block !== undefined) {
+      const callback = this.block.callback;
+      callback.span = { start: callback.span.start, end: this.builder.tokenSpan(token).end };
+      this.block = undefined;
+      return i + 1;
     }
-    const end = statementEnd(tokens, i);
-    const inBlock = block !== undefined;
+    return this.statement(i);
+  }
+
+  private callbackHead(i: number): number {
+    const tokens = this.tokens;
+    if (this.block !== undefined) this.unclosed(this.block, tokens[i]);
+    this.block = undefined;
+    let end = i + 1;
+    while (end < tokens.length && tokens[end].tokenType !== LBrace && !statementStarters.has(tokens[end].tokenType) && tokens[end].tokenType !== When) {
+      end++;
+    }
+    if (end < tokens.length && tokens[end].tokenType === LBrace) end++;
     const chunk = tokens.slice(i, end);
-    let cst = parser.parseChunk("statement", chunk, tokens[end], inBlock);
-    const errors = parser.errors;
-    collectErrors();
+    let cst = this.parser.parseChunk("callbackHead", chunk, tokens[end], false);
+    const errors = this.collectErrors();
+    if (errors.length > 0) cst = repaired(this.parser, "callbackHead", chunk, tokens[end], false, errors) ?? cst;
+    const callback = this.builder.callbackHead(cst);
+    if (callback !== undefined) {
+      this.items.push(callback);
+      this.block = { callback, keyword: tokens[i] };
+    }
+    return end;
+  }
+
+  private statement(i: number): number {
+    const tokens = this.tokens;
+    const end = statementEnd(tokens, i);
+    const inBlock = this.block !== undefined;
+    const chunk = tokens.slice(i, end);
+    let cst = this.parser.parseChunk("statement", chunk, tokens[end], inBlock);
+    const errors = this.collectErrors();
     let next = end;
-    let phantom: { first: IToken; brace: IToken } | undefined;
+    let headless: { first: IToken; brace: IToken } | undefined;
     if (errors.length > 0) {
       const first = errors[0];
       const info = errorInfo(first);
       const at = chunk.indexOf(first.token);
+      const braceAfter = (from: number): number => chunk.findIndex((t, index) => index > from && t.tokenType === LBrace);
       if (first.name === "NotAllInputParsedException" && at > 0) {
-        // The statement ended early. A misspelled `when` (or other starter) begins the next one.
-        next = i + at;
+        // The statement ended early: a misspelled `when` (or other starter) begins the next one.
         if (info.suggestion !== undefined && startWords.has(info.suggestion)) {
+          next = i + at;
           tokens[next] = retyped(tokens[next], info.suggestion);
-        } else {
-          next = end;
-          const brace = chunk.findIndex((t, index) => index > at && t.tokenType === LBrace);
-          if (block === undefined && brace > 0) phantom = { first: chunk[at], brace: chunk[brace] };
+        } else if (!inBlock && braceAfter(at) > 0) {
+          headless = { first: chunk[at], brace: chunk[braceAfter(at)] };
         }
       } else if (at === 0 && info.suggestion === "callback") {
-        tokens[i] = retyped(token, "callback");
-        continue;
+        tokens[i] = retyped(tokens[i], "callback");
+        return i;
       } else {
-        const repair = repaired(parser, "statement", chunk, tokens[end], inBlock, errors);
+        const repair = repaired(this.parser, "statement", chunk, tokens[end], inBlock, errors);
         if (repair !== undefined) cst = repair;
-        const brace = chunk.findIndex((t) => t.tokenType === LBrace);
-        if (repair === undefined && at === 0 && block === undefined && brace > 0) phantom = { first: chunk[0], brace: chunk[brace] };
+        else if (at === 0 && !inBlock && braceAfter(0) > 0) headless = { first: chunk[0], brace: chunk[braceAfter(0)] };
       }
     }
-    const item = builder.statement(cst);
-    if (item !== undefined) {
-      if (block?.phantom === true) item.recovered = true;
-      if (block !== undefined) {
-        block.callback.body.push(item);
-        block.callback.span = { start: block.callback.span.start, end: item.span.end };
-      } else {
-        items.push(item);
-      }
-    }
-    if (phantom !== undefined) {
+    const item = this.builder.statement(cst);
+    if (item !== undefined) this.add(item);
+    if (headless !== undefined) {
       // A callback head without `callback` (`Training(...) {`): its body is a block all the
       // same, so its `}` is no stray brace; its rules keep their place, marked recovered.
-      block = { callback: phantomCallback(builder, phantom.first, phantom.brace), keyword: phantom.first, phantom: true };
-      items.push(block.callback);
+      const callback = phantomCallback(this.builder, headless.first, headless.brace);
+      this.items.push(callback);
+      this.block = { callback, keyword: headless.first, phantom: true };
     }
-    i = next;
+    return next;
   }
-  if (block !== undefined) unclosed(block, undefined);
-  return { items, chunkStarts };
+
+  private add(item: BlockItem): void {
+    const block = this.block;
+    if (block === undefined) {
+      this.items.push(item);
+      return;
+    }
+    if (block.phantom === true) item.recovered = true;
+    block.callback.body.push(item);
+    block.callback.span = { start: block.callback.span.start, end: item.span.end };
+  }
+
+  private collectErrors(): IRecognitionException[] {
+    const errors = this.parser.errors;
+    for (const error of errors) {
+      this.syntax.push(parseErrorDiagnostic(error, this.file, this.lines, this.sourceLength, this.parser));
+    }
+    return errors;
+  }
+
+  private unclosed(open: OpenBlock, found: IToken | undefined): void {
+    const name = open.callback.name.text;
+    this.syntax.push({
+      code: "CBC101",
+      severity: "error",
+      message: `expected \`}\` to close the body of ${name === "" ? "the callback" : `callback \`${name}\``}, found ${
+        found === undefined ? "the end of the file" : `\`${found.image}\``
+      }`,
+      file: this.file,
+      span: found === undefined ? this.lines.span(this.sourceLength, this.sourceLength) : this.builder.tokenSpan(found),
+      hint: `the body opened at line ${this.builder.tokenSpan(open.keyword).start.line}`,
+    });
+  }
+
+  private internalError(token: IToken, error: unknown): void {
+    const deep = error instanceof RangeError;
+    this.syntax.push({
+      code: "CBC106",
+      severity: "error",
+      message: deep ? "this statement nests too deeply to parse" : `internal error in the parser: ${String(error)}`,
+      file: this.file,
+      span: this.builder.tokenSpan(token),
+      hint: deep ? "split the expression, for instance with a `let`" : "please report this input as a bug",
+    });
+  }
 }
 
 /** The nameless, recovered callback that holds the body of a head that did not parse. */
