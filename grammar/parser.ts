@@ -269,7 +269,7 @@ class RulesErrorMessages implements IParserErrorMessageProvider {
       case "onRule:ThenKw":
         return afterTrigger ? "expected `when` or `then` after the event" : "expected `then` after the condition";
       case "everyRule:ThenKw":
-        return afterTrigger ? "expected `when` or `then` after `every N epochs`" : "expected `then` after the condition";
+        return afterTrigger ? `expected \`when\` or \`then\` after \`every N ${previous.image}\`` : "expected `then` after the condition";
       case "atRule:ThenKw":
         return afterTrigger ? "expected `when` or `then` after `at epoch N`" : "expected `then` after the condition";
       case "atRule:EpochKw":
