@@ -121,9 +121,9 @@ function nodeOf(node: CstNode, key: string): CstNode | undefined {
   return list === undefined ? undefined : (list[0] as CstNode);
 }
 
-function enter(ctx: Context, node: CstNode): CstNode {
+/** Notes that error recovery cut this node short (Chevrotain flags the node it resynced in). */
+function enter(ctx: Context, node: CstNode): void {
   if (node.recoveredNode === true) ctx.recovered = true;
-  return node;
 }
 
 function tokenSpan(ctx: Context, token: IToken): Span {
@@ -199,10 +199,6 @@ export class AstBuilder {
     const callback: CallbackDecl = { kind: "callback", name, params, body: [], span: join(keywordSpan, end) };
     if (ctx.recovered || parsedName === undefined) callback.recovered = true;
     return callback;
-  }
-
-  span(start: number, end: number): Span {
-    return this.ctx.lines.span(start, end);
   }
 
   tokenSpan(token: IToken): Span {
