@@ -18,7 +18,8 @@ function irisTensors() {
 
 async function main(): Promise<void> {
   // The native backend when it is installed; pure-JS tfjs otherwise.
-  await import("@tensorflow/tfjs-node").catch(() => undefined);
+  const nativeBackend = "@tensorflow/tfjs-node";
+  await import(nativeBackend).catch(() => undefined);
   const { x, y } = irisTensors();
   const model = tf.sequential({
     layers: [tf.layers.dense({ inputShape: [4], units: 16, activation: "relu" }), tf.layers.dense({ units: 3, activation: "softmax" })],

@@ -4,10 +4,10 @@ import { RulesCallback, option, parseOptions, z, type CallbackOptions, type Logs
 
 /** Options of {@link IrisRules}, validated when it is constructed. */
 export interface IrisRulesOptions extends CallbackOptions {
-    /** `patience: int >= 1 = 12` (default 12) */
-    patience?: number;
-    /** `out: string = "out/iris"` (default "out/iris") */
-    out?: string;
+  /** `patience: int >= 1 = 12` (default 12) */
+  patience?: number;
+  /** `out: string = "out/iris"` (default "out/iris") */
+  out?: string;
 }
 
 const IrisRulesSchema = z.object({
@@ -28,67 +28,70 @@ const IrisRulesRules = [
 
 /** Rules of iris.rules, callback IrisRules. */
 export class IrisRules extends RulesCallback {
-    readonly o: z.output<typeof IrisRulesSchema>;
-    readonly p0: Predicate;
-    readonly p1: Predicate;
-    readonly p2: Predicate;
+  readonly o: z.output<typeof IrisRulesSchema>;
+  private readonly p0: Predicate;
+  private readonly p1: Predicate;
+  private readonly p2: Predicate;
 
-    constructor(options: IrisRulesOptions = {}) {
-        const o = parseOptions("IrisRules", IrisRulesSchema, options);
-        super({ className: "IrisRules", rules: IrisRulesRules, params: { "patience": "patience", "out": "out" }, intParams: ["patience"] }, o);
-        this.o = o;
-        this.p0 = this.plateau("val_loss", 4, { cooldown: 3 });
-        this.p1 = this.plateau("val_loss", o.patience, { captureWeights: true });
-        this.p2 = this.improves("val_acc");
+  constructor(options: IrisRulesOptions = {}) {
+    const o = parseOptions("IrisRules", IrisRulesSchema, options);
+    super({ className: "IrisRules", rules: IrisRulesRules, params: { "patience": "patience", "out": "out" }, intParams: ["patience"] }, o);
+    this.o = o;
+    this.p0 = this.plateau("val_loss", 4, { cooldown: 3 });
+    this.p1 = this.plateau("val_loss", o.patience, { captureWeights: true });
+    this.p2 = this.improves("val_acc");
+  }
+
+  override async onEpochBegin(epoch: number, logs?: Logs): Promise<void> {
+    await this.enter("epochBegin", epoch, logs);
+
+    // iris.rules:6  at epoch 0 then lr = 0.005
+    if (this.epoch === 0) {
+      this.setLr(IrisRulesRules[0], 0.005);
     }
 
-    override async onEpochBegin(epoch: number, logs?: Logs): Promise<void> {
-        await this.enter("epochBegin", epoch, logs);
-        // iris.rules:6  at epoch 0 then lr = 0.005
-        if (this.epoch === 0) {
-          this.setLr(IrisRulesRules[0], 0.005);
-        }
-
-        // iris.rules:7  on epoch begin when epoch >= 1 and epoch <= 5 then lr = 0.005 * (epoch + 1)
-        if (this.epoch >= 1 && this.epoch <= 5) {
-          this.setLr(IrisRulesRules[1], 0.005 * (this.epoch + 1));
-        }
-
-        await this.leave("epochBegin");
+    // iris.rules:7  on epoch begin when epoch >= 1 and epoch <= 5 then lr = 0.005 * (epoch + 1)
+    if (this.epoch >= 1 && this.epoch <= 5) {
+      this.setLr(IrisRulesRules[1], 0.005 * (this.epoch + 1));
     }
 
-    override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
-        const m = await this.enter("epochEnd", epoch, logs);
-        const m_val_loss = m["val_loss"];
-        const m_val_acc = m["val_acc"];
-        // iris.rules:8  when val_loss plateau 4 cooldown 3 then lr *= 0.5
-        const fired0 = this.update(this.p0, m_val_loss);
-        if (m_val_loss !== undefined && fired0) {
-          this.setLr(IrisRulesRules[2], this.lr * 0.5);
-        }
+    await this.leave("epochBegin");
+  }
 
-        // iris.rules:9  when val_loss plateau patience then print "val_loss stalled for {patience} epochs", stop, restore best weights
-        const fired1 = this.update(this.p1, m_val_loss);
-        if (m_val_loss !== undefined && fired1) {
-          this.print(IrisRulesRules[3], this.format(IrisRulesRules[3], "val_loss stalled for {patience} epochs", this.o));
-          this.stop(IrisRulesRules[3]);
-          this.restore(IrisRulesRules[3], this.p1);
-        }
+  override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
+    const m = await this.enter("epochEnd", epoch, logs);
+    const m_val_loss = m["val_loss"];
+    const m_val_acc = m["val_acc"];
 
-        // iris.rules:10  when val_acc improves then save model to "{out}/best"
-        const fired2 = this.update(this.p2, m_val_acc);
-        if (m_val_acc !== undefined && fired2) {
-          await this.save(IrisRulesRules[4], this.format(IrisRulesRules[4], "{out}/best", this.o), "model");
-        }
-
-        // iris.rules:11  on epoch end then log to "{out}/log.csv"
-        await this.log(IrisRulesRules[5], this.format(IrisRulesRules[5], "{out}/log.csv", this.o), {  });
-        // iris.rules:12  when val_acc >= 0.98 and epoch >= 30 then print "target reached at epoch {epoch}: val_acc {val_acc:.3f}", stop
-        if (m_val_acc !== undefined && m_val_acc >= 0.98 && this.epoch >= 30) {
-          this.print(IrisRulesRules[6], this.format(IrisRulesRules[6], "target reached at epoch {epoch}: val_acc {val_acc:.3f}", this.o));
-          this.stop(IrisRulesRules[6]);
-        }
-
-        await this.leave("epochEnd");
+    // iris.rules:8  when val_loss plateau 4 cooldown 3 then lr *= 0.5
+    const fired0 = this.update(this.p0, m_val_loss);
+    if (fired0) {
+      this.setLr(IrisRulesRules[2], this.lr * 0.5);
     }
+
+    // iris.rules:9  when val_loss plateau patience then print "val_loss stalled for {patience} epochs", stop, restore best weights
+    const fired1 = this.update(this.p1, m_val_loss);
+    if (fired1) {
+      this.print(IrisRulesRules[3], this.format(IrisRulesRules[3], "val_loss stalled for {patience} epochs"));
+      this.stop(IrisRulesRules[3]);
+      this.restore(IrisRulesRules[3], this.p1);
+    }
+
+    // iris.rules:10  when val_acc improves then save model to "{out}/best"
+    const fired2 = this.update(this.p2, m_val_acc);
+    if (fired2) {
+      await this.save(IrisRulesRules[4], this.format(IrisRulesRules[4], "{out}/best"), "model");
+    }
+
+    // iris.rules:11  on epoch end then log to "{out}/log.csv"
+    await this.log(IrisRulesRules[5], this.format(IrisRulesRules[5], "{out}/log.csv"));
+
+    // iris.rules:12  when val_acc >= 0.98 and epoch >= 30 then print "target reached at epoch {epoch}: val_acc {val_acc:.3f}", stop
+    if (m_val_acc !== undefined && m_val_acc >= 0.98 && this.epoch >= 30) {
+      this.print(IrisRulesRules[6], this.format(IrisRulesRules[6], "target reached at epoch {epoch}: val_acc {val_acc:.3f}"));
+      this.stop(IrisRulesRules[6]);
+    }
+
+    await this.leave("epochEnd");
+  }
 }

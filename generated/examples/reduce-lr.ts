@@ -16,25 +16,26 @@ const ReduceLrCallbackRules = [
 
 /** Rules of reduce-lr.rules. */
 export class ReduceLrCallback extends RulesCallback {
-    readonly o: z.output<typeof ReduceLrCallbackSchema>;
-    readonly p0: Predicate;
+  readonly o: z.output<typeof ReduceLrCallbackSchema>;
+  private readonly p0: Predicate;
 
-    constructor(options: ReduceLrCallbackOptions = {}) {
-        const o = parseOptions("ReduceLrCallback", ReduceLrCallbackSchema, options);
-        super({ className: "ReduceLrCallback", rules: ReduceLrCallbackRules, params: {  }, intParams: [] }, o);
-        this.o = o;
-        this.p0 = this.plateau("val_loss", 10);
+  constructor(options: ReduceLrCallbackOptions = {}) {
+    const o = parseOptions("ReduceLrCallback", ReduceLrCallbackSchema, options);
+    super({ className: "ReduceLrCallback", rules: ReduceLrCallbackRules, params: {  }, intParams: [] }, o);
+    this.o = o;
+    this.p0 = this.plateau("val_loss", 10);
+  }
+
+  override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
+    const m = await this.enter("epochEnd", epoch, logs);
+    const m_val_loss = m["val_loss"];
+
+    // reduce-lr.rules:2  when val_loss plateau 10 then lr *= 0.1
+    const fired0 = this.update(this.p0, m_val_loss);
+    if (fired0) {
+      this.setLr(ReduceLrCallbackRules[0], this.lr * 0.1);
     }
 
-    override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
-        const m = await this.enter("epochEnd", epoch, logs);
-        const m_val_loss = m["val_loss"];
-        // reduce-lr.rules:2  when val_loss plateau 10 then lr *= 0.1
-        const fired0 = this.update(this.p0, m_val_loss);
-        if (m_val_loss !== undefined && fired0) {
-          this.setLr(ReduceLrCallbackRules[0], this.lr * 0.1);
-        }
-
-        await this.leave("epochEnd");
-    }
+    await this.leave("epochEnd");
+  }
 }

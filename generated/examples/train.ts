@@ -4,10 +4,10 @@ import { RulesCallback, option, parseOptions, z, type CallbackOptions, type Logs
 
 /** Options of {@link Training}, validated when it is constructed. */
 export interface TrainingOptions extends CallbackOptions {
-    /** `patience: int = 10` (default 10) */
-    patience?: number;
-    /** `min_lr: number = 1e-6` (default 0.000001) */
-    minLr?: number;
+  /** `patience: int = 10` (default 10) */
+  patience?: number;
+  /** `min_lr: number = 1e-6` (default 0.000001) */
+  minLr?: number;
 }
 
 const TrainingSchema = z.object({
@@ -30,88 +30,93 @@ const TrainingRules = [
 
 /** Rules of train.rules, callback Training. */
 export class Training extends RulesCallback {
-    readonly o: z.output<typeof TrainingSchema>;
-    readonly p0: Predicate;
-    readonly p1: Predicate;
-    readonly p2: Predicate;
+  readonly o: z.output<typeof TrainingSchema>;
+  private readonly p0: Predicate;
+  private readonly p1: Predicate;
+  private readonly p2: Predicate;
 
-    constructor(options: TrainingOptions = {}) {
-        const o = parseOptions("Training", TrainingSchema, options);
-        super({ className: "Training", rules: TrainingRules, params: { "patience": "patience", "min_lr": "minLr" }, intParams: ["patience"] }, o);
-        this.o = o;
-        this.p0 = this.plateau("val_loss", o.patience, { cooldown: 2 });
-        this.p1 = this.plateau("val_loss", 3 * o.patience, { captureWeights: true });
-        this.p2 = this.improves("val_acc");
+  constructor(options: TrainingOptions = {}) {
+    const o = parseOptions("Training", TrainingSchema, options);
+    super({ className: "Training", rules: TrainingRules, params: { "patience": "patience", "min_lr": "minLr" }, intParams: ["patience"] }, o);
+    this.o = o;
+    this.p0 = this.plateau("val_loss", o.patience, { cooldown: 2 });
+    this.p1 = this.plateau("val_loss", 3 * o.patience, { captureWeights: true });
+    this.p2 = this.improves("val_acc");
+  }
+
+  override async onEpochBegin(epoch: number, logs?: Logs): Promise<void> {
+    await this.enter("epochBegin", epoch, logs);
+
+    // train.rules:12  at epoch 30 then lr = 1e-4
+    if (this.epoch === 30) {
+      this.setLr(TrainingRules[7], 0.0001);
     }
 
-    override async onEpochBegin(epoch: number, logs?: Logs): Promise<void> {
-        await this.enter("epochBegin", epoch, logs);
-        // train.rules:12  at epoch 30 then lr = 1e-4
-        if (this.epoch === 30) {
-          this.setLr(TrainingRules[7], 0.0001);
-        }
+    await this.leave("epochBegin");
+  }
 
-        await this.leave("epochBegin");
+  override async onBatchBegin(batch: number, logs?: Logs): Promise<void> {
+    await this.enter("batchBegin", batch, logs);
+
+    // train.rules:11  on batch begin when step < 500 then lr = 1e-3 * (step + 1) / 500
+    if (this.step < 500) {
+      this.setLr(TrainingRules[6], 0.001 * (this.step + 1) / 500);
     }
 
-    override async onBatchBegin(batch: number, logs?: Logs): Promise<void> {
-        await this.enter("batchBegin", batch, logs);
-        // train.rules:11  on batch begin when step < 500 then lr = 1e-3 * (step + 1) / 500
-        if (this.step < 500) {
-          this.setLr(TrainingRules[6], 0.001 * (this.step + 1) / 500);
-        }
+    await this.leave("batchBegin");
+  }
 
-        await this.leave("batchBegin");
+  override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
+    const m = await this.enter("batchEnd", batch, logs);
+    const m_loss = m["loss"];
+
+    // train.rules:7  on batch end when loss is not finite then print "loss diverged at step {step}", stop
+    if (m_loss !== undefined && !Number.isFinite(m_loss)) {
+      this.print(TrainingRules[2], this.format(TrainingRules[2], "loss diverged at step {step}"));
+      this.stop(TrainingRules[2]);
     }
 
-    override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
-        const m = await this.enter("batchEnd", batch, logs);
-        const m_loss = m["loss"];
-        // train.rules:7  on batch end when loss is not finite then print "loss diverged at step {step}", stop
-        if (m_loss !== undefined && !Number.isFinite(m_loss)) {
-          this.print(TrainingRules[2], this.format(TrainingRules[2], "loss diverged at step {step}", this.o));
-          this.stop(TrainingRules[2]);
-        }
+    await this.leave("batchEnd");
+  }
 
-        await this.leave("batchEnd");
+  override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
+    const m = await this.enter("epochEnd", epoch, logs);
+    const m_val_loss = m["val_loss"];
+    const m_val_acc = m["val_acc"];
+
+    // train.rules:5  when val_loss plateau patience cooldown 2 then lr = max(lr * 0.1, min_lr)
+    const fired0 = this.update(this.p0, m_val_loss);
+    if (fired0) {
+      this.setLr(TrainingRules[0], Math.max(this.lr * 0.1, this.o.minLr));
     }
 
-    override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
-        const m = await this.enter("epochEnd", epoch, logs);
-        const m_val_loss = m["val_loss"];
-        const m_val_acc = m["val_acc"];
-        // train.rules:5  when val_loss plateau patience cooldown 2 then lr = max(lr * 0.1, min_lr)
-        const fired0 = this.update(this.p0, m_val_loss);
-        if (m_val_loss !== undefined && fired0) {
-          this.setLr(TrainingRules[0], Math.max(this.lr * 0.1, this.o.minLr));
-        }
-
-        // train.rules:6  when val_loss plateau 3 * patience then stop, restore best weights
-        const fired1 = this.update(this.p1, m_val_loss);
-        if (m_val_loss !== undefined && fired1) {
-          this.stop(TrainingRules[1]);
-          this.restore(TrainingRules[1], this.p1);
-        }
-
-        // train.rules:8  when val_acc improves then save model to "ckpt/best"
-        const fired2 = this.update(this.p2, m_val_acc);
-        if (m_val_acc !== undefined && fired2) {
-          await this.save(TrainingRules[3], this.format(TrainingRules[3], "ckpt/best", this.o), "model");
-        }
-
-        // train.rules:9  every 5 epochs then save model to "ckpt/epoch-{epoch:03d}-{val_loss:.4f}"
-        if (m_val_loss !== undefined && (this.epoch + 1) % 5 === 0) {
-          await this.save(TrainingRules[4], this.format(TrainingRules[4], "ckpt/epoch-{epoch:03d}-{val_loss:.4f}", this.o), "model");
-        }
-
-        // train.rules:10  on epoch end then log to "logs/train.csv"
-        await this.log(TrainingRules[5], this.format(TrainingRules[5], "logs/train.csv", this.o), {  });
-        // train.rules:13  when val_acc >= 0.99 and epoch >= 5 then print "target reached", stop
-        if (m_val_acc !== undefined && m_val_acc >= 0.99 && this.epoch >= 5) {
-          this.print(TrainingRules[8], this.format(TrainingRules[8], "target reached", this.o));
-          this.stop(TrainingRules[8]);
-        }
-
-        await this.leave("epochEnd");
+    // train.rules:6  when val_loss plateau 3 * patience then stop, restore best weights
+    const fired1 = this.update(this.p1, m_val_loss);
+    if (fired1) {
+      this.stop(TrainingRules[1]);
+      this.restore(TrainingRules[1], this.p1);
     }
+
+    // train.rules:8  when val_acc improves then save model to "ckpt/best"
+    const fired2 = this.update(this.p2, m_val_acc);
+    if (fired2) {
+      await this.save(TrainingRules[3], "ckpt/best", "model");
+    }
+
+    // train.rules:9  every 5 epochs then save model to "ckpt/epoch-{epoch:03d}-{val_loss:.4f}"
+    if (m_val_loss !== undefined && (this.epoch + 1) % 5 === 0) {
+      await this.save(TrainingRules[4], this.format(TrainingRules[4], "ckpt/epoch-{epoch:03d}-{val_loss:.4f}"), "model");
+    }
+
+    // train.rules:10  on epoch end then log to "logs/train.csv"
+    await this.log(TrainingRules[5], "logs/train.csv");
+
+    // train.rules:13  when val_acc >= 0.99 and epoch >= 5 then print "target reached", stop
+    if (m_val_acc !== undefined && m_val_acc >= 0.99 && this.epoch >= 5) {
+      this.print(TrainingRules[8], "target reached");
+      this.stop(TrainingRules[8]);
+    }
+
+    await this.leave("epochEnd");
+  }
 }

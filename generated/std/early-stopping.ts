@@ -4,20 +4,20 @@ import { RulesCallback, option, parseOptions, z, type CallbackOptions, type Logs
 
 /** Options of {@link EarlyStopping}, validated when it is constructed. */
 export interface EarlyStoppingOptions extends CallbackOptions {
-    /** `monitor: metric = val_loss` (default "val_loss") */
-    monitor?: string;
-    /** `min_delta: number = 0` (default 0) */
-    minDelta?: number;
-    /** `patience: int >= 0 = 0` (default 0) */
-    patience?: number;
-    /** `mode: "min" | "max" | "auto" = "auto"` (default "auto") */
-    mode?: "min" | "max" | "auto";
-    /** `baseline: number?` */
-    baseline?: number;
-    /** `restore_best_weights: bool = false` (default false) */
-    restoreBestWeights?: boolean;
-    /** `start_from_epoch: int >= 0 = 0` (default 0) */
-    startFromEpoch?: number;
+  /** `monitor: metric = val_loss` (default "val_loss") */
+  monitor?: string;
+  /** `min_delta: number = 0` (default 0) */
+  minDelta?: number;
+  /** `patience: int >= 0 = 0` (default 0) */
+  patience?: number;
+  /** `mode: "min" | "max" | "auto" = "auto"` (default "auto") */
+  mode?: "min" | "max" | "auto";
+  /** `baseline: number?` */
+  baseline?: number;
+  /** `restore_best_weights: bool = false` (default false) */
+  restoreBestWeights?: boolean;
+  /** `start_from_epoch: int >= 0 = 0` (default 0) */
+  startFromEpoch?: number;
 }
 
 const EarlyStoppingSchema = z.object({
@@ -38,35 +38,37 @@ const EarlyStoppingRules = [
 
 /** Rules of early-stopping.rules, callback EarlyStopping. */
 export class EarlyStopping extends RulesCallback {
-    readonly o: z.output<typeof EarlyStoppingSchema>;
-    readonly p0: Predicate;
+  readonly o: z.output<typeof EarlyStoppingSchema>;
+  private readonly p0: Predicate;
 
-    constructor(options: EarlyStoppingOptions = {}) {
-        const o = parseOptions("EarlyStopping", EarlyStoppingSchema, options);
-        super({ className: "EarlyStopping", rules: EarlyStoppingRules, params: { "monitor": "monitor", "min_delta": "minDelta", "patience": "patience", "mode": "mode", "baseline": "baseline", "restore_best_weights": "restoreBestWeights", "start_from_epoch": "startFromEpoch" }, intParams: ["patience", "start_from_epoch"] }, o);
-        this.o = o;
-        this.p0 = this.plateau(o.monitor, o.patience, { minDelta: o.minDelta, mode: o.mode, baseline: o.baseline, startEpoch: o.startFromEpoch, captureWeights: true });
+  constructor(options: EarlyStoppingOptions = {}) {
+    const o = parseOptions("EarlyStopping", EarlyStoppingSchema, options);
+    super({ className: "EarlyStopping", rules: EarlyStoppingRules, params: { "monitor": "monitor", "min_delta": "minDelta", "patience": "patience", "mode": "mode", "baseline": "baseline", "restore_best_weights": "restoreBestWeights", "start_from_epoch": "startFromEpoch" }, intParams: ["patience", "start_from_epoch"], enabled: [true, o.restoreBestWeights] }, o);
+    this.o = o;
+    this.p0 = this.plateau(o.monitor, o.patience, { minDelta: o.minDelta, mode: o.mode, baseline: o.baseline, startEpoch: o.startFromEpoch, captureWeights: true });
+  }
+
+  override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
+    const m = await this.enter("epochEnd", epoch, logs);
+    const m_monitor = m[this.o.monitor];
+
+    // early-stopping.rules:12  when monitor plateau patience min_delta min_delta mode mode baseline baseline from epoch start_from_epoch then stop
+    const fired0 = this.update(this.p0, m_monitor);
+    if (fired0) {
+      this.stop(EarlyStoppingRules[0]);
     }
 
-    override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
-        const m = await this.enter("epochEnd", epoch, logs);
-        const m_monitor = m[this.o.monitor];
-        // early-stopping.rules:12  when monitor plateau patience min_delta min_delta mode mode baseline baseline from epoch start_from_epoch then stop
-        const fired0 = this.update(this.p0, m_monitor);
-        if (m_monitor !== undefined && fired0) {
-          this.stop(EarlyStoppingRules[0]);
-        }
+    await this.leave("epochEnd");
+  }
 
-        await this.leave("epochEnd");
+  override async onTrainEnd(logs?: Logs): Promise<void> {
+    await this.enter("trainEnd", 0, logs);
+
+    // early-stopping.rules:14  on train end when restore_best_weights then restore best weights of monitor
+    if (this.o.restoreBestWeights) {
+      this.restore(EarlyStoppingRules[1], this.p0);
     }
 
-    override async onTrainEnd(logs?: Logs): Promise<void> {
-        await this.enter("trainEnd", 0, logs);
-        // early-stopping.rules:14  on train end when restore_best_weights then restore best weights of monitor
-        if (this.o.restoreBestWeights) {
-          this.restore(EarlyStoppingRules[1], this.p0);
-        }
-
-        await this.leave("trainEnd");
-    }
+    await this.leave("trainEnd");
+  }
 }

@@ -4,8 +4,8 @@ import { RulesCallback, option, parseOptions, z, type CallbackOptions, type Logs
 
 /** Options of {@link LearningRateScheduler}, validated when it is constructed. */
 export interface LearningRateSchedulerOptions extends CallbackOptions {
-    /** `schedule: fn(epoch, lr)` */
-    schedule: (epoch: number, lr: number) => number;
+  /** `schedule: fn(epoch, lr)` */
+  schedule: (epoch: number, lr: number) => number;
 }
 
 const LearningRateSchedulerSchema = z.object({
@@ -19,18 +19,20 @@ const LearningRateSchedulerRules = [
 
 /** Rules of learning-rate-scheduler.rules, callback LearningRateScheduler. */
 export class LearningRateScheduler extends RulesCallback {
-    readonly o: z.output<typeof LearningRateSchedulerSchema>;
+  readonly o: z.output<typeof LearningRateSchedulerSchema>;
 
-    constructor(options: LearningRateSchedulerOptions) {
-        const o = parseOptions("LearningRateScheduler", LearningRateSchedulerSchema, options);
-        super({ className: "LearningRateScheduler", rules: LearningRateSchedulerRules, params: { "schedule": "schedule" }, intParams: [] }, o);
-        this.o = o;
-    }
+  constructor(options: LearningRateSchedulerOptions) {
+    const o = parseOptions("LearningRateScheduler", LearningRateSchedulerSchema, options);
+    super({ className: "LearningRateScheduler", rules: LearningRateSchedulerRules, params: { "schedule": "schedule" }, intParams: [] }, o);
+    this.o = o;
+  }
 
-    override async onEpochBegin(epoch: number, logs?: Logs): Promise<void> {
-        await this.enter("epochBegin", epoch, logs);
-        // learning-rate-scheduler.rules:4  on epoch begin then lr = schedule(epoch, lr)
-        this.setLr(LearningRateSchedulerRules[0], this.fn(LearningRateSchedulerRules[0], "schedule", this.o.schedule(this.epoch, this.lr)));
-        await this.leave("epochBegin");
-    }
+  override async onEpochBegin(epoch: number, logs?: Logs): Promise<void> {
+    await this.enter("epochBegin", epoch, logs);
+
+    // learning-rate-scheduler.rules:4  on epoch begin then lr = schedule(epoch, lr)
+    this.setLr(LearningRateSchedulerRules[0], this.fn(LearningRateSchedulerRules[0], "schedule", this.o.schedule(this.epoch, this.lr)));
+
+    await this.leave("epochBegin");
+  }
 }

@@ -4,20 +4,20 @@ import { RulesCallback, option, parseOptions, z, type CallbackOptions, type Logs
 
 /** Options of {@link ReduceLROnPlateau}, validated when it is constructed. */
 export interface ReduceLROnPlateauOptions extends CallbackOptions {
-    /** `monitor: metric = val_loss` (default "val_loss") */
-    monitor?: string;
-    /** `factor: number < 1 = 0.1` (default 0.1) */
-    factor?: number;
-    /** `patience: int >= 0 = 10` (default 10) */
-    patience?: number;
-    /** `mode: "min" | "max" | "auto" = "auto"` (default "auto") */
-    mode?: "min" | "max" | "auto";
-    /** `min_delta: number = 1e-4` (default 0.0001) */
-    minDelta?: number;
-    /** `cooldown: int >= 0 = 0` (default 0) */
-    cooldown?: number;
-    /** `min_lr: number >= 0 = 0` (default 0) */
-    minLr?: number;
+  /** `monitor: metric = val_loss` (default "val_loss") */
+  monitor?: string;
+  /** `factor: number < 1 = 0.1` (default 0.1) */
+  factor?: number;
+  /** `patience: int >= 0 = 10` (default 10) */
+  patience?: number;
+  /** `mode: "min" | "max" | "auto" = "auto"` (default "auto") */
+  mode?: "min" | "max" | "auto";
+  /** `min_delta: number = 1e-4` (default 0.0001) */
+  minDelta?: number;
+  /** `cooldown: int >= 0 = 0` (default 0) */
+  cooldown?: number;
+  /** `min_lr: number >= 0 = 0` (default 0) */
+  minLr?: number;
 }
 
 const ReduceLROnPlateauSchema = z.object({
@@ -37,25 +37,26 @@ const ReduceLROnPlateauRules = [
 
 /** Rules of reduce-lr-on-plateau.rules, callback ReduceLROnPlateau. */
 export class ReduceLROnPlateau extends RulesCallback {
-    readonly o: z.output<typeof ReduceLROnPlateauSchema>;
-    readonly p0: Predicate;
+  readonly o: z.output<typeof ReduceLROnPlateauSchema>;
+  private readonly p0: Predicate;
 
-    constructor(options: ReduceLROnPlateauOptions = {}) {
-        const o = parseOptions("ReduceLROnPlateau", ReduceLROnPlateauSchema, options);
-        super({ className: "ReduceLROnPlateau", rules: ReduceLROnPlateauRules, params: { "monitor": "monitor", "factor": "factor", "patience": "patience", "mode": "mode", "min_delta": "minDelta", "cooldown": "cooldown", "min_lr": "minLr" }, intParams: ["patience", "cooldown"] }, o);
-        this.o = o;
-        this.p0 = this.plateau(o.monitor, o.patience, { minDelta: o.minDelta, cooldown: o.cooldown, mode: o.mode });
+  constructor(options: ReduceLROnPlateauOptions = {}) {
+    const o = parseOptions("ReduceLROnPlateau", ReduceLROnPlateauSchema, options);
+    super({ className: "ReduceLROnPlateau", rules: ReduceLROnPlateauRules, params: { "monitor": "monitor", "factor": "factor", "patience": "patience", "mode": "mode", "min_delta": "minDelta", "cooldown": "cooldown", "min_lr": "minLr" }, intParams: ["patience", "cooldown"] }, o);
+    this.o = o;
+    this.p0 = this.plateau(o.monitor, o.patience, { minDelta: o.minDelta, cooldown: o.cooldown, mode: o.mode });
+  }
+
+  override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
+    const m = await this.enter("epochEnd", epoch, logs);
+    const m_monitor = m[this.o.monitor];
+
+    // reduce-lr-on-plateau.rules:13  when monitor plateau patience min_delta min_delta cooldown cooldown mode mode and lr > min_lr then lr = max(lr * factor, min_lr)
+    const fired0 = this.update(this.p0, m_monitor);
+    if (fired0 && this.lr > this.o.minLr) {
+      this.setLr(ReduceLROnPlateauRules[0], Math.max(this.lr * this.o.factor, this.o.minLr));
     }
 
-    override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
-        const m = await this.enter("epochEnd", epoch, logs);
-        const m_monitor = m[this.o.monitor];
-        // reduce-lr-on-plateau.rules:13  when monitor plateau patience min_delta min_delta cooldown cooldown mode mode and lr > min_lr then lr = max(lr * factor, min_lr)
-        const fired0 = this.update(this.p0, m_monitor);
-        if (m_monitor !== undefined && fired0 && this.lr > this.o.minLr) {
-          this.setLr(ReduceLROnPlateauRules[0], Math.max(this.lr * this.o.factor, this.o.minLr));
-        }
-
-        await this.leave("epochEnd");
-    }
+    await this.leave("epochEnd");
+  }
 }

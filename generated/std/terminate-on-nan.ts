@@ -16,23 +16,24 @@ const TerminateOnNaNRules = [
 
 /** Rules of terminate-on-nan.rules, callback TerminateOnNaN. */
 export class TerminateOnNaN extends RulesCallback {
-    readonly o: z.output<typeof TerminateOnNaNSchema>;
+  readonly o: z.output<typeof TerminateOnNaNSchema>;
 
-    constructor(options: TerminateOnNaNOptions = {}) {
-        const o = parseOptions("TerminateOnNaN", TerminateOnNaNSchema, options);
-        super({ className: "TerminateOnNaN", rules: TerminateOnNaNRules, params: {  }, intParams: [] }, o);
-        this.o = o;
+  constructor(options: TerminateOnNaNOptions = {}) {
+    const o = parseOptions("TerminateOnNaN", TerminateOnNaNSchema, options);
+    super({ className: "TerminateOnNaN", rules: TerminateOnNaNRules, params: {  }, intParams: [] }, o);
+    this.o = o;
+  }
+
+  override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
+    const m = await this.enter("batchEnd", batch, logs);
+    const m_loss = m["loss"];
+
+    // terminate-on-nan.rules:3  on batch end when loss is not finite then print "Batch {batch}: Invalid loss, terminating training", stop
+    if (m_loss !== undefined && !Number.isFinite(m_loss)) {
+      this.print(TerminateOnNaNRules[0], this.format(TerminateOnNaNRules[0], "Batch {batch}: Invalid loss, terminating training"));
+      this.stop(TerminateOnNaNRules[0]);
     }
 
-    override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
-        const m = await this.enter("batchEnd", batch, logs);
-        const m_loss = m["loss"];
-        // terminate-on-nan.rules:3  on batch end when loss is not finite then print "Batch {batch}: Invalid loss, terminating training", stop
-        if (m_loss !== undefined && !Number.isFinite(m_loss)) {
-          this.print(TerminateOnNaNRules[0], this.format(TerminateOnNaNRules[0], "Batch {batch}: Invalid loss, terminating training", this.o));
-          this.stop(TerminateOnNaNRules[0]);
-        }
-
-        await this.leave("batchEnd");
-    }
+    await this.leave("batchEnd");
+  }
 }

@@ -3,8 +3,8 @@
 // zod schema, a table of rule sites and a class whose hook methods wire the
 // rules to the runtime. Every string from the rules file reaches the output
 // through JSON.stringify or a sanitised comment, never as code.
-import { Project, StructureKind, type ClassDeclarationStructure, type OptionalKind, type MethodDeclarationStructure, type StatementStructures, type WriterFunction } from "ts-morph";
-import type { CheckedCallback, CheckedParam, CheckedPredicate, CheckedProgram, CheckedRule, MetricRef } from "../check/program.js";
+import { IndentationText, Project, QuoteKind, Scope, StructureKind, type ClassDeclarationStructure, type OptionalKind, type MethodDeclarationStructure, type StatementStructures, type WriterFunction } from "ts-morph";
+import type { CheckedCallback, CheckedParam, CheckedPredicate, CheckedProgram, CheckedRule, MetricRef, Resolution } from "../check/program.js";
 import type { Action, EventName, Expr, PredicateOption, StringLit } from "../syntax/ast.js";
 import { ExpressionEmitter, HISTORY_FUNCTIONS, numberLiteral, type ExprScope } from "./expressions.js";
 
@@ -42,7 +42,12 @@ export function moduleStem(file: string): string {
 let sharedProject: Project | undefined;
 function project(): Project {
   // One in-memory project, no lib files, no type checking: ts-morph is only our printer.
-  sharedProject ??= new Project({ useInMemoryFileSystem: true, skipLoadingLibFiles: true, skipFileDependencyResolution: true });
+  sharedProject ??= new Project({
+    useInMemoryFileSystem: true,
+    skipLoadingLibFiles: true,
+    skipFileDependencyResolution: true,
+    manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Double },
+  });
   return sharedProject;
 }
 
@@ -61,7 +66,8 @@ export function emitModule(checked: CheckedProgram, options: EmitOptions = {}): 
     `// change the .rules file and run \`cbc compile\`.`,
   ].join("\n");
   const file = project().createSourceFile(`${stem}.ts`, { statements: [header, `import { ${imports.join(", ")} } from ${JSON.stringify(runtime)};`, ...statements] }, { overwrite: true });
-  let text = file.getFullText();
+  // Blank separator lines come out indented; keep the file free of trailing spaces.
+  let text = file.getFullText().replace(/[ \t]+$/gm, "");
   project().removeSourceFile(file);
   // Import the expression helpers only where an expression needs them.
   if (/\bmath\.\w+\(/.test(text)) text = text.replace("import { RulesCallback, ", "import { RulesCallback, math, ");
@@ -286,12 +292,16 @@ class CallbackEmitter {
     ctor.push(`const o = parseOptions(${JSON.stringify(callback.name)}, ${this.schemaConst}, options);`);
     const intParams = callback.params.filter((p) => p.type === "int").map((p) => JSON.stringify(p.name));
     const paramMap = callback.params.map((p) => `${JSON.stringify(p.name)}: ${JSON.stringify(p.optionName)}`);
+    const optionsOnly = new ExpressionEmitter(this.scope("", undefined, "o"));
+    const enabled = callback.rules.map((rule) => this.staticConjuncts(rule.rule.condition).map((c) => optionsOnly.emit(c)));
+    const enabledSpec = enabled.some((e) => e.length > 0)
+      ? `, enabled: [${enabled.map((e) => (e.length === 0 ? "true" : e.map((c) => (/&&|\|\|/.test(c) ? `(${c})` : c)).join(" && "))).join(", ")}]`
+      : "";
     ctor.push(
-      `super({ className: ${JSON.stringify(callback.name)}, rules: ${this.rulesConst}, params: { ${paramMap.join(", ")} }, intParams: [${intParams.join(", ")}] }, o);`,
+      `super({ className: ${JSON.stringify(callback.name)}, rules: ${this.rulesConst}, params: { ${paramMap.join(", ")} }, intParams: [${intParams.join(", ")}]${enabledSpec} }, o);`,
     );
     ctor.push("this.o = o;");
-    const scope = this.scope("");
-    const expressions = new ExpressionEmitter(scope);
+    const expressions = new ExpressionEmitter(this.scope("", undefined, "o"));
     for (const predicate of callback.predicates) {
       const field = this.predicateField(predicate);
       fields.push({ name: field, type: "Predicate" });
@@ -333,11 +343,41 @@ class CallbackEmitter {
       docs: [`Rules of ${commentText(this.program.file)}${callback.decl ? `, callback ${callback.name}` : ""}.`],
       properties: [
         { kind: StructureKind.Property, name: "o", isReadonly: true, type: `z.output<typeof ${this.schemaConst}>` },
-        ...fields.map(({ name, type }) => ({ kind: StructureKind.Property as const, name, isReadonly: true, type })),
+        ...fields.map(({ name, type }) => ({ kind: StructureKind.Property as const, name, isReadonly: true, type, scope: Scope.Private })),
       ],
       ctors: [{ parameters: [{ name: "options", type: this.optionsType, initializer: hasRequired ? undefined : "{}" }], statements: ctor }],
       methods,
     };
+  }
+
+  /** The conjuncts of a condition's top-level `and` chain that read only options and literals. */
+  private staticConjuncts(condition: Expr | undefined): Expr[] {
+    if (!condition) return [];
+    if (condition.kind === "binary" && condition.op === "and") {
+      return [...this.staticConjuncts(condition.left), ...this.staticConjuncts(condition.right)];
+    }
+    return this.isStatic(condition) ? [condition] : [];
+  }
+
+  private isStatic(expr: Expr): boolean {
+    switch (expr.kind) {
+      case "number":
+      case "string":
+      case "bool":
+        return true;
+      case "ident": {
+        const resolution = this.program.resolutions.get(expr);
+        if (resolution?.kind !== "param") return false;
+        const param = this.params.get(resolution.param);
+        return param !== undefined && !param.optional && param.type !== "fn" && param.type !== "metric";
+      }
+      case "unary":
+        return this.isStatic(expr.operand);
+      case "binary":
+        return this.isStatic(expr.left) && this.isStatic(expr.right);
+      default:
+        return false;
+    }
   }
 
   private predicateField(predicate: CheckedPredicate): string {
@@ -349,7 +389,7 @@ class CallbackEmitter {
     const metric = predicate.metric.kind === "literal" ? JSON.stringify(predicate.metric.name) : `o.${this.optionName(predicate.metric.param)}`;
     const opts: string[] = [];
     const option = (name: PredicateOption["name"]) => node.options.find((o) => o.name === name);
-    const value = (o: PredicateOption) => expressions.emit(o.value).replace(/this\.o\./g, "o.");
+    const value = (o: PredicateOption) => expressions.emit(o.value);
     const minDelta = option("min_delta");
     if (minDelta) opts.push(`minDelta: ${value(minDelta)}`);
     if (node.kind === "plateau") {
@@ -365,7 +405,7 @@ class CallbackEmitter {
     if (predicate.capturesWeights) opts.push("captureWeights: true");
     const rest = opts.length ? `, { ${opts.join(", ")} }` : "";
     if (node.kind === "plateau") {
-      return `this.plateau(${metric}, ${expressions.emit(node.patience).replace(/this\.o\./g, "o.")}${rest})`;
+      return `this.plateau(${metric}, ${expressions.emit(node.patience)}${rest})`;
     }
     return `this.improves(${metric}${rest})`;
   }
@@ -410,8 +450,9 @@ class CallbackEmitter {
     return found;
   }
 
-  private scope(ruleRef: string, history?: Map<Expr, string>): ExprScope {
+  private scope(ruleRef: string, history?: Map<Expr, string>, options: ExprScope["options"] = "this.o"): ExprScope {
     return {
+      options,
       program: this.program,
       optionName: (param) => this.optionName(param),
       metricLocal: (ref) => {
@@ -448,8 +489,9 @@ class CallbackEmitter {
       const access = ref.kind === "literal" ? `m[${JSON.stringify(ref.name)}]` : `m[this.o.${this.optionName(ref.param)}]`;
       body.push(`const ${local} = ${access};`);
     }
-    for (const rule of rules) body.push(...this.ruleStatements(rule));
-    body.push(`await this.leave(${JSON.stringify(event)});`);
+    for (const rule of rules) body.push("", ...this.ruleStatements(rule));
+    body.push("", `await this.leave(${JSON.stringify(event)});`);
+    const statements = body.join("\n");
     return {
       name,
       isAsync: true,
@@ -459,7 +501,7 @@ class CallbackEmitter {
         return { name: pname.replace("?", ""), type: ptype, hasQuestionToken: pname.endsWith("?") };
       }),
       returnType: "Promise<void>",
-      statements: body,
+      statements,
     };
   }
 
@@ -491,7 +533,8 @@ class CallbackEmitter {
       lines.push(`const ${local} = this.${field}.${call};`);
       guards.push(`${local} !== undefined`);
     });
-    for (const ref of rule.metrics) guards.push(`${this.scope(site).metricLocal(ref)} !== undefined`);
+    // A rule that reads a metric with no value at this event does not fire (predicates already skip it).
+    for (const ref of this.valuesRead(rule)) guards.push(`${this.scope(site).metricLocal(ref)} !== undefined`);
     const expressions = new ExpressionEmitter(this.scope(site, history));
     const trigger = rule.rule.trigger;
     if (trigger.kind === "every") {
@@ -511,8 +554,27 @@ class CallbackEmitter {
     return lines;
   }
 
-  private template(lit: StringLit): string {
-    return JSON.stringify(lit.value);
+  /** Metrics whose values the rule uses outside predicate subjects: in expressions and placeholders. */
+  private valuesRead(rule: CheckedRule): MetricRef[] {
+    const keys = new Set<string>();
+    const add = (resolution: Resolution | undefined) => {
+      if (resolution?.kind === "metric") keys.add(metricKey(resolution.metric));
+    };
+    visitRule(rule, (expr) => {
+      if (expr.kind === "ident") add(this.program.resolutions.get(expr));
+    });
+    for (const action of rule.rule.actions) {
+      for (const lit of stringsOf(action)) for (const r of this.program.placeholders.get(lit)?.values() ?? []) add(r);
+    }
+    return rule.metrics.filter((ref) => keys.has(metricKey(ref)));
+  }
+
+  /** A string action operand: a literal when it has no placeholders, else formatted at run time. */
+  private text(lit: StringLit, site: string): string {
+    if (lit.parts.every((part) => part.kind === "text")) {
+      return JSON.stringify(lit.parts.map((part) => (part.kind === "text" ? part.text : "")).join(""));
+    }
+    return `this.format(${site}, ${JSON.stringify(lit.value)})`;
   }
 
   private action(action: Action, site: string, expressions: ExpressionEmitter): string {
@@ -533,7 +595,7 @@ class CallbackEmitter {
         return `this.restore(${site}, this.p${target.id});`;
       }
       case "save": {
-        const path = `this.format(${site}, ${this.template(action.path)}, this.o)`;
+        const path = this.text(action.path, site);
         const keepParts: string[] = [];
         if (action.keep) {
           keepParts.push(`count: ${expressions.emit(action.keep)}`);
@@ -547,12 +609,12 @@ class CallbackEmitter {
         const opts: string[] = [];
         if (action.separator) opts.push(`separator: ${JSON.stringify(action.separator.value)}`);
         if (action.append) opts.push("append: true");
-        return `await this.log(${site}, this.format(${site}, ${this.template(action.path)}, this.o), { ${opts.join(", ")} });`;
+        return `await this.log(${site}, ${this.text(action.path, site)}${opts.length ? `, { ${opts.join(", ")} }` : ""});`;
       }
       case "tensorboard":
-        return `await this.tensorboard(${site}, this.format(${site}, ${this.template(action.dir)}, this.o));`;
+        return `await this.tensorboard(${site}, ${this.text(action.dir, site)});`;
       case "print":
-        return `this.print(${site}, this.format(${site}, ${this.template(action.text)}, this.o));`;
+        return `this.print(${site}, ${this.text(action.text, site)});`;
       case "call":
         return `await this.call(${site}, ${JSON.stringify(action.hook.text)});`;
     }

@@ -18,6 +18,8 @@ export interface ExprScope {
   historyLocal(call: Expr): string;
   /** The rule site constant, for errors raised by fn params. */
   ruleRef: string;
+  /** How options are reached: `this.o` in hook methods, `o` in the constructor. */
+  options: "this.o" | "o";
 }
 
 // JavaScript precedence levels (higher binds tighter).
@@ -147,7 +149,7 @@ export class ExpressionEmitter {
       case "builtin":
         return resolution.name === "pi" ? "Math.PI" : `this.${resolution.name}`;
       case "param":
-        return `this.o.${this.scope.optionName(resolution.param)}`;
+        return `${this.scope.options}.${this.scope.optionName(resolution.param)}`;
       case "let":
         return `this.v.${resolution.name}`;
       case "metric":
@@ -161,7 +163,7 @@ export class ExpressionEmitter {
     const resolution = this.scope.program.resolutions.get(expr.callee);
     if (resolution?.kind === "param") {
       const option = this.scope.optionName(resolution.param);
-      return `this.fn(${this.scope.ruleRef}, ${JSON.stringify(resolution.param)}, this.o.${option}(${args.join(", ")}))`;
+      return `this.fn(${this.scope.ruleRef}, ${JSON.stringify(resolution.param)}, ${this.scope.options}.${option}(${args.join(", ")}))`;
     }
     if (HISTORY_FUNCTIONS.has(name)) return this.scope.historyLocal(expr);
     const js = MATH[name];

@@ -40,6 +40,12 @@ export interface CallbackSpec {
   params?: Readonly<Record<string, string>>;
   /** Params of type int (placeholders format them as integers). */
   intParams?: readonly string[];
+  /**
+   * Per rule, whether its option-only conditions hold for these options
+   * (`when save_best_only and ...`). A disabled rule never fires, so the
+   * metrics it would read are neither read nor required.
+   */
+  enabled?: readonly boolean[];
 }
 
 /** Passed to `call name` hooks. */
@@ -148,7 +154,7 @@ export abstract class RulesCallback extends tf.Callback {
     this.verbose = options.verbose ?? 0;
     this.hooks = options.hooks ?? {};
     this.options = options;
-    for (const rule of spec.rules) {
+    for (const rule of this.activeRules()) {
       const entry = this.metricsByEvent.get(rule.event) ?? { names: [], all: false };
       for (const source of rule.metrics) {
         const name = this.metricName(source, options);
@@ -157,6 +163,10 @@ export abstract class RulesCallback extends tf.Callback {
       entry.all ||= rule.readsAll === true;
       this.metricsByEvent.set(rule.event, entry);
     }
+  }
+
+  private activeRules(): RuleSite[] {
+    return this.spec.rules.filter((_, index) => this.spec.enabled?.[index] !== false);
   }
 
   // ------------------------------------------------------------ state
@@ -322,7 +332,7 @@ export abstract class RulesCallback extends tf.Callback {
     const reported = new Set(this.reported);
     const alias = (name: string) =>
       name === "acc" ? "accuracy" : name === "accuracy" ? "acc" : name === "val_acc" ? "val_accuracy" : name === "val_accuracy" ? "val_acc" : name;
-    for (const rule of this.spec.rules) {
+    for (const rule of this.activeRules()) {
       for (const source of rule.metrics) {
         const name = this.metricName(source, this.options);
         const isBuiltinBatchKey = (rule.event === "batchBegin" || rule.event === "batchEnd") && (name === "batch" || name === "size");
@@ -399,7 +409,8 @@ export abstract class RulesCallback extends tf.Callback {
   }
 
   /** Fill `{name:spec}` placeholders: epoch and batch 1-based as Keras shows them. */
-  protected format(rule: RuleSite, template: string, options: Record<string, unknown>): string {
+  protected format(rule: RuleSite, template: string): string {
+    const options = this.options;
     const params = this.spec.params ?? {};
     const ints = new Set(this.spec.intParams ?? []);
     const lookup = (name: string): FormatArg | undefined => {
@@ -468,7 +479,7 @@ export abstract class RulesCallback extends tf.Callback {
     this.say(`Epoch ${this.epoch + 1}: saving ${what} to ${path}`);
   }
 
-  protected async log(rule: RuleSite, path: string, options: { separator?: string; append?: boolean }): Promise<void> {
+  protected async log(rule: RuleSite, path: string, options: { separator?: string; append?: boolean } = {}): Promise<void> {
     try {
       let logger = this.csvLoggers.get(path);
       if (!logger) {
