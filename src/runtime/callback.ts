@@ -64,9 +64,11 @@ export interface HookContext {
 export type HookFunction = (context: HookContext) => unknown;
 
 export interface CallbackOptions {
+  // `| undefined`: generated classes pass their parsed options straight
+  // through, and must compile under exactOptionalPropertyTypes too.
   /** 0: silent; 1: a Keras-style line for each action taken. */
-  verbose?: number;
-  hooks?: Record<string, HookFunction>;
+  verbose?: number | undefined;
+  hooks?: Record<string, HookFunction> | undefined;
 }
 
 /** One action a rule took, with the rule's place in the source: why the lr changed. */
@@ -96,14 +98,15 @@ export class RuleError extends Error {
   }
 }
 
+// Optional fields accept undefined: generated code passes absent options (`baseline: o.baseline`).
 interface PredicateSpec {
   metric: MetricSource;
-  minDelta?: number;
-  mode?: Mode;
-  baseline?: number;
-  startEpoch?: number;
+  minDelta?: number | undefined;
+  mode?: Mode | undefined;
+  baseline?: number | undefined;
+  startEpoch?: number | undefined;
   /** true when a `restore best weights` names this predicate. */
-  captureWeights?: boolean;
+  captureWeights?: boolean | undefined;
 }
 
 /** A `plateau` or `improves` predicate bound to its metric, with best weights when some rule restores them. */
@@ -211,7 +214,7 @@ export abstract class RulesCallback extends tf.Callback {
 
   // ------------------------------------------------------------ wiring helpers for generated constructors
 
-  protected plateau(metric: string, patience: number, spec: Omit<PredicateSpec, "metric"> & { cooldown?: number } = {}): Predicate {
+  protected plateau(metric: string, patience: number, spec: Omit<PredicateSpec, "metric"> & { cooldown?: number | undefined } = {}): Predicate {
     const direction = resolveMode(metric, spec.mode ?? "auto");
     const tracker = new PlateauTracker({
       patience,
