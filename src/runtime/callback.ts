@@ -63,12 +63,15 @@ export interface HookContext {
 
 export type HookFunction = (context: HookContext) => unknown;
 
+/**
+ * Options every generated class takes. Only classes with `call` actions take
+ * `hooks`, and declare them with their names; the others reject them.
+ */
 export interface CallbackOptions {
   // `| undefined`: generated classes pass their parsed options straight
   // through, and must compile under exactOptionalPropertyTypes too.
   /** 0: silent; 1: a Keras-style line for each action taken. */
   verbose?: number | undefined;
-  hooks?: Record<string, HookFunction> | undefined;
 }
 
 /** One action a rule took, with the rule's place in the source: why the lr changed. */
@@ -151,7 +154,7 @@ export abstract class RulesCallback extends tf.Callback {
   private lastYield = 0;
   private reported: string[] = [];
 
-  protected constructor(spec: CallbackSpec, options: CallbackOptions & Record<string, unknown>) {
+  protected constructor(spec: CallbackSpec, options: CallbackOptions & { hooks?: Record<string, HookFunction> | undefined } & Record<string, unknown>) {
     super();
     this.spec = spec;
     this.verbose = options.verbose ?? 0;
