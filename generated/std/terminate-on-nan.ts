@@ -11,7 +11,7 @@ const TerminateOnNaNSchema = z.object({
   hooks: option.noHooks(),
 }).strict();
 const TerminateOnNaNRules = [
-  { at: "terminate-on-nan.rules:3:3", text: "on batch end when loss is not finite then print \"Batch {batch}: Invalid loss, terminating training\", stop", event: "batchEnd", metrics: ["loss"] },
+  { at: "terminate-on-nan.rules:7:3", text: "on batch end when loss is not finite then index = batch, print \"Batch {index}: Invalid loss, terminating training\", stop", event: "batchEnd", metrics: ["loss"] },
 ] as const satisfies readonly RuleSite[];
 
 /** Rules of terminate-on-nan.rules, callback TerminateOnNaN. */
@@ -24,13 +24,18 @@ export class TerminateOnNaN extends RulesCallback {
     this.o = o;
   }
 
+  override initialVariables(): Record<string, number> {
+    return { index: 0 };
+  }
+
   override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
     const m = await this.enter("batchEnd", batch, logs);
     const m_loss = m["loss"];
 
-    // terminate-on-nan.rules:3  on batch end when loss is not finite then print "Batch {batch}: Invalid loss, terminating training", stop
+    // terminate-on-nan.rules:7  on batch end when loss is not finite then index = batch, print "Batch {index}: Invalid loss, terminating training", stop
     if (m_loss !== undefined && !Number.isFinite(m_loss)) {
-      this.print(TerminateOnNaNRules[0], this.format(TerminateOnNaNRules[0], "Batch {batch}: Invalid loss, terminating training"));
+      this.assign(TerminateOnNaNRules[0], "index", this.batch);
+      this.print(TerminateOnNaNRules[0], this.format(TerminateOnNaNRules[0], "Batch {index}: Invalid loss, terminating training"));
       this.stop(TerminateOnNaNRules[0]);
     }
 
