@@ -107,7 +107,7 @@ describe("LearningRateScheduler inside tfjs' model.fit", () => {
     const ys = tf.zeros([5, 10]);
     const callback = new LearningRateScheduler({ schedule: kerasExample });
     await model.fit(xs, ys, { epochs: 15, callbacks: [callback], verbose: 0 });
-    expect(+sgd.getConfig().learningRate.toFixed(5)).toBe(0.00607);
+    expect(+Number(sgd.getConfig().learningRate).toFixed(5)).toBe(0.00607);
     expect(callback.firings.filter((f) => f.action === "lr").map((f) => f.epoch)).toEqual([10, 11, 12, 13, 14]);
     tf.dispose([xs, ys]);
   });
