@@ -14,7 +14,7 @@ const LearningRateSchedulerSchema = z.object({
   hooks: option.noHooks(),
 }).strict();
 const LearningRateSchedulerRules = [
-  { at: "learning-rate-scheduler.rules:4:3", text: "on epoch begin then lr = schedule(epoch, lr)", event: "epochBegin", metrics: [] },
+  { at: "learning-rate-scheduler.rules:11:3", text: "on epoch begin then lr = schedule(epoch, lr)", event: "epochBegin", metrics: [] },
 ] as const satisfies readonly RuleSite[];
 
 /** Rules of learning-rate-scheduler.rules, callback LearningRateScheduler. */
@@ -30,7 +30,7 @@ export class LearningRateScheduler extends RulesCallback {
   override async onEpochBegin(epoch: number, logs?: Logs): Promise<void> {
     await this.enter("epochBegin", epoch, logs);
 
-    // learning-rate-scheduler.rules:4  on epoch begin then lr = schedule(epoch, lr)
+    // learning-rate-scheduler.rules:11  on epoch begin then lr = schedule(epoch, lr)
     this.setLr(LearningRateSchedulerRules[0], this.fn(LearningRateSchedulerRules[0], "schedule", this.o.schedule(this.epoch, this.lr)));
 
     await this.leave("epochBegin");
