@@ -72,6 +72,7 @@ import {
   Plateau,
   Power,
   Print,
+  Progress,
   QuotedName,
   Question,
   RBrace,
@@ -161,7 +162,7 @@ const keywordAliases = new Map<string, Keyword>([
 
 const hardWords = new Set<string>(hardKeywordWords);
 
-const actionWords = new Set(["stop", "restore", "save", "log", "tensorboard", "print", "call"]);
+const actionWords = new Set(["stop", "restore", "save", "log", "tensorboard", "print", "call", "progress"]);
 
 /**
  * Builds the final diagnostic for a parse error: a misspelled word where a keyword belongs
@@ -294,6 +295,8 @@ class RulesErrorMessages implements IParserErrorMessageProvider {
         return "expected an argument name in `fn(...)`";
       case "paramType:StringLiteral":
         return "expected a string after `|`";
+      case "paramType:RBracket":
+        return "expected `]` after `[` (a list type is written `number[]`)";
       case "paramRange:Comma":
         return "expected `,` between the two bounds of the range";
       case "letDecl:Identifier":
@@ -306,16 +309,8 @@ class RulesErrorMessages implements IParserErrorMessageProvider {
         return "expected `weights` after `restore best`";
       case "saveAction:ToKw":
         return `expected \`to\` after \`save ${previous.image}\``;
-      case "saveAction:StringLiteral":
-        return "expected the path, a string in double quotes, after `to`";
       case "logAction:ToKw":
         return "expected `to` after `log`";
-      case "logAction:StringLiteral":
-        return previous.tokenType === Separator
-          ? "expected the separator, a string in double quotes, after `separator`"
-          : "expected the file name, a string in double quotes, after `to`";
-      case "tensorboardAction:StringLiteral":
-        return "expected the log directory, a string in double quotes, after `tensorboard`";
       case "printAction:StringLiteral":
         return "expected the text, a string in double quotes, after `print`";
       case "callAction:Identifier":
@@ -324,6 +319,8 @@ class RulesErrorMessages implements IParserErrorMessageProvider {
         return "expected `,` or `)` after the argument";
       case "primary:RParen":
         return "expected `)` to close the parenthesis";
+      case "primary:RBracket":
+        return "expected `,` or `]` to close the list";
       case "assignAction:AssignOp":
         return "expected `=`, `+=`, `-=`, `*=` or `/=` after the name";
       default:
@@ -570,7 +567,12 @@ export class RulesParser extends CstParser implements MessageContext {
           },
         },
       ],
-      ERR_MSG: 'a type (`int`, `number`, `bool`, `string`, `metric`, `fn(...)` or choices like `"min" | "max"`)',
+      ERR_MSG: 'a type (`int`, `number`, `bool`, `string`, `metric`, `number[]`, `fn(...)` or choices like `"min" | "max"`)',
+    });
+    // `number[]`; the builder rejects brackets after any other type.
+    this.OPTION2(() => {
+      this.CONSUME(LBracket, { LABEL: "list" });
+      this.CONSUME(RBracket);
     });
   });
 
@@ -706,9 +708,10 @@ export class RulesParser extends CstParser implements MessageContext {
         { ALT: () => this.SUBRULE(this.tensorboardAction) },
         { ALT: () => this.SUBRULE(this.printAction) },
         { ALT: () => this.SUBRULE(this.callAction) },
+        { ALT: () => this.CONSUME(Progress) },
       ],
       ERR_MSG:
-        "an action (`NAME = EXPR`, `stop`, `restore best weights`, `save model to`, `log to`, `tensorboard`, `print` or `call`)",
+        "an action (`NAME = EXPR`, `stop`, `restore best weights`, `save model to`, `log to`, `tensorboard`, `print`, `call` or `progress`)",
     });
   });
 
@@ -738,7 +741,13 @@ export class RulesParser extends CstParser implements MessageContext {
       ERR_MSG: "`model` or `weights` after `save`",
     });
     this.CONSUME(To);
-    this.CONSUME(StringLiteral, { LABEL: "path" });
+    this.OR2({
+      DEF: [
+        { ALT: () => this.CONSUME(StringLiteral, { LABEL: "path" }) },
+        { ALT: () => this.CONSUME(Identifier, { LABEL: "path" }) },
+      ],
+      ERR_MSG: "the path, a string in double quotes or a string param, after `to`",
+    });
     this.OPTION(() => {
       this.CONSUME(Keep);
       this.SUBRULE(this.arithmetic, { LABEL: "keep" });
@@ -748,13 +757,25 @@ export class RulesParser extends CstParser implements MessageContext {
   logAction = this.RULE("logAction", () => {
     this.CONSUME(Log);
     this.CONSUME(To);
-    this.CONSUME(StringLiteral, { LABEL: "path" });
+    this.OR({
+      DEF: [
+        { ALT: () => this.CONSUME(StringLiteral, { LABEL: "path" }) },
+        { ALT: () => this.CONSUME(Identifier, { LABEL: "path" }) },
+      ],
+      ERR_MSG: "the file name, a string in double quotes or a string param, after `to`",
+    });
     this.MANY(() => {
-      this.OR([
+      this.OR2([
         {
           ALT: () => {
             this.CONSUME(Separator);
-            this.CONSUME2(StringLiteral, { LABEL: "separator" });
+            this.OR3({
+              DEF: [
+                { ALT: () => this.CONSUME2(StringLiteral, { LABEL: "separator" }) },
+                { ALT: () => this.CONSUME2(Identifier, { LABEL: "separator" }) },
+              ],
+              ERR_MSG: "the separator, a string in double quotes or a string param, after `separator`",
+            });
           },
         },
         { ALT: () => this.CONSUME(Append) },
@@ -764,7 +785,13 @@ export class RulesParser extends CstParser implements MessageContext {
 
   tensorboardAction = this.RULE("tensorboardAction", () => {
     this.CONSUME(Tensorboard);
-    this.CONSUME(StringLiteral, { LABEL: "dir" });
+    this.OR({
+      DEF: [
+        { ALT: () => this.CONSUME(StringLiteral, { LABEL: "dir" }) },
+        { ALT: () => this.CONSUME(Identifier, { LABEL: "dir" }) },
+      ],
+      ERR_MSG: "the log directory, a string in double quotes or a string param, after `tensorboard`",
+    });
   });
 
   printAction = this.RULE("printAction", () => {
@@ -923,6 +950,20 @@ export class RulesParser extends CstParser implements MessageContext {
             this.CONSUME(LParen);
             this.SUBRULE(this.expression, { LABEL: "inner" });
             this.CONSUME(RParen);
+          },
+        },
+        // `[100, 200]`: parsed anywhere, so the checker can say where a list may stand (a default).
+        {
+          ALT: () => {
+            this.CONSUME(LBracket);
+            this.OPTION2(() => {
+              this.SUBRULE2(this.expression, { LABEL: "item" });
+              this.MANY(() => {
+                this.CONSUME(Comma);
+                this.SUBRULE3(this.expression, { LABEL: "item" });
+              });
+            });
+            this.CONSUME(RBracket);
           },
         },
       ],

@@ -16,7 +16,7 @@ export const hardKeywordWords = [
 export const softKeywordWords = [
   "log", "to", "model", "weights", "best", "of", "keep", "separator", "append", "mode", "min_delta",
   "cooldown", "baseline", "from", "epoch", "epochs", "batch", "batches", "train", "begin", "end", "in",
-  "fn", "int", "number", "bool", "string", "metric", "nan", "inf", "finite",
+  "fn", "int", "number", "bool", "string", "metric", "nan", "inf", "finite", "progress",
 ] as const;
 
 export type HardKeyword = (typeof hardKeywordWords)[number];
@@ -111,6 +111,7 @@ export const Metric = kw("metric");
 export const Nan = kw("nan");
 export const Inf = kw("inf");
 export const Finite = kw("finite");
+export const Progress = kw("progress");
 
 // ---------------------------------------------------------------- literals
 

@@ -10,7 +10,7 @@ import { TFJS_REPORTED_METRICS, isUsuallyReported } from "../src/check/metrics.j
 import { camelCase, fileClassName } from "../src/check/names.js";
 import { OPERAND_SPECS, describeSpec, validateValue, valueSchema, type ValueSpec } from "../src/check/options.js";
 import type { CheckedProgram, Resolution } from "../src/check/program.js";
-import type { Action, Expr, Ident, Rule } from "../src/syntax/ast.js";
+import type { Action, Expr, Ident, Rule, StringLit } from "../src/syntax/ast.js";
 import { parse } from "../src/syntax/parse.js";
 
 const languageDoc = readFileSync(new URL("../../shared/LANGUAGE.md", import.meta.url), "utf8");
@@ -169,7 +169,10 @@ describe("the train.rules example", () => {
   });
 
   it("resolves the placeholders of its strings", () => {
-    const strings = rules.flatMap((r) => r.rule.actions).flatMap((a) => (a.kind === "print" ? [a.text] : a.kind === "save" || a.kind === "log" ? [a.path] : []));
+    const strings = rules
+      .flatMap((r) => r.rule.actions)
+      .flatMap((a) => (a.kind === "print" ? [a.text] : a.kind === "save" || a.kind === "log" ? [a.path] : []))
+      .filter((s): s is StringLit => s.kind === "string");
     const shown = strings.map((s) => [s.value, [...(checked.placeholders.get(s)?.values() ?? [])]]);
     expect(shown).toEqual([
       ["loss diverged at step {step}", [builtin("step")]],

@@ -60,6 +60,8 @@ function sexp(e: Expr): string {
       return `(${e.op} ${sexp(e.left)} ${sexp(e.right)})`;
     case "call":
       return `(${e.callee.text}${e.args.map((a) => ` ${sexp(a)}`).join("")})`;
+    case "list":
+      return `[${e.items.map(sexp).join(" ")}]`;
     case "is":
       return `(is${e.negated ? " not" : ""} ${sexp(e.operand)} ${e.test})`;
     case "plateau":
@@ -465,7 +467,7 @@ describe("strings and placeholders", () => {
     const rule = onlyRule('when x then save model to "m/{epoch}", log to "l/{step}.csv", tensorboard "tb/{lr}"');
     const names = rule.actions.map((a) => {
       const lit = a.kind === "save" || a.kind === "log" ? a.path : a.kind === "tensorboard" ? a.dir : undefined;
-      return lit?.parts.flatMap((p) => (p.kind === "placeholder" ? [p.name] : []));
+      return lit?.kind === "string" ? lit.parts.flatMap((p) => (p.kind === "placeholder" ? [p.name] : [])) : undefined;
     });
     expect(names).toEqual([["epoch"], ["step"], ["lr"]]);
   });
@@ -473,7 +475,7 @@ describe("strings and placeholders", () => {
   it("keeps braces as text in other strings (separators, defaults, enums)", () => {
     const action = onlyAction('log to "f.csv" separator "{"');
     if (action.kind !== "log") throw new Error("not log");
-    expect(action.separator?.parts).toEqual([{ kind: "text", text: "{" }]);
+    expect(action.separator).toMatchObject({ kind: "string", parts: [{ kind: "text", text: "{" }] });
     const param = onlyParam('tag: string = "{x}"');
     expect(param.default).toMatchObject({ kind: "string", value: "{x}", parts: [{ kind: "text", text: "{x}" }] });
   });

@@ -3,8 +3,8 @@
 // file; never throws.
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/suggest.js";
-import type { Action, BlockItem, CallbackDecl, EventName, Expr, LetDecl, Name, Param, Program, Rule, Span, Trigger } from "../syntax/ast.js";
-import { ExpressionChecker, type RuleFacts } from "./expressions.js";
+import type { Action, BlockItem, CallbackDecl, EventName, Expr, Ident, LetDecl, Name, Param, Program, Rule, Span, StringLit, Trigger } from "../syntax/ast.js";
+import { EVENT_WORDS, ExpressionChecker, type RuleFacts } from "./expressions.js";
 import { foldConstant } from "./fold.js";
 import { ALL_FUNCTION_NAMES, RESERVED_OPTION_NAMES, camelCase, fileClassName, isBuiltin } from "./names.js";
 import { OPERAND_SPECS, type Bound, validateValue } from "./options.js";
@@ -92,14 +92,6 @@ function eventOf(trigger: Trigger): EventName {
   }
 }
 
-const DEFAULT_EXAMPLES: Record<string, string> = {
-  int: "10",
-  number: "0.1",
-  bool: "true",
-  string: '""',
-  metric: "val_loss",
-};
-
 interface PendingRestore {
   action: Extract<Action, { kind: "restore" }>;
   facts: RuleFacts;
@@ -162,6 +154,7 @@ class ClassChecker {
       predicates: this.exprs.predicates,
       events: EVENT_ORDER.filter((e) => events.has(e)),
       hooks: [...this.hooks],
+      piecewise: this.exprs.piecewisePairs,
     };
     if (this.decl) callback.decl = this.decl;
     if (declaredMetrics) callback.declaredMetrics = [...declaredMetrics];
@@ -217,18 +210,10 @@ class ClassChecker {
     if (param.type.kind === "fn") checkedParam.fnArgs = param.type.args.map((a) => a.text);
     if (param.range) this.checkRange(param, checkedParam);
 
-    const typeText = this.reporter.quote(param.type.span);
-    if (param.default === undefined) {
-      if (type !== "fn" && !param.optional) {
-        const example = type === "enum" ? JSON.stringify(checkedParam.enumValues?.[0] ?? "") : DEFAULT_EXAMPLES[type];
-        this.reporter.report(
-          "CBC304",
-          param.name.span,
-          `param \`${name}\` needs a default`,
-          `write \`${name}: ${typeText} = ${example}\`, or make it optional: \`${name}: ${typeText}?\``,
-        );
-      }
-    } else if (type === "fn") {
+    // Without a default (and not optional), a param is a required option, as Keras'
+    // ModelCheckpoint(filepath) and CSVLogger(filename) are.
+    if (param.default === undefined) return checkedParam;
+    if (type === "fn") {
       this.reporter.report("CBC304", param.default.span, `an \`fn\` param takes no default: the function is passed in the options`, "remove `= ...`");
     } else if (param.optional) {
       this.reporter.report(
@@ -279,7 +264,7 @@ class ClassChecker {
   }
 
   /** The folded default of a non-fn param, after checking type (CBC304) and range (CBC301). */
-  private defaultValue(param: Param, checkedParam: CheckedParam): number | string | boolean | undefined {
+  private defaultValue(param: Param, checkedParam: CheckedParam): CheckedParam["defaultValue"] {
     const expr = param.default;
     if (!expr) return undefined;
     const name = checkedParam.name;
@@ -335,9 +320,39 @@ class ClassChecker {
           expr.kind === "string" ? `write \`${name}: metric = ${expr.value}\`` : `write e.g. \`${name}: metric = val_loss\``,
         );
         return undefined;
+      case "number[]":
+        return this.listDefault(expr, name);
       case "fn":
         return undefined;
     }
+  }
+
+  /** The default of a `number[]` param: a list literal of constant, finite numbers. */
+  private listDefault(expr: Expr, name: string): number[] | undefined {
+    if (expr.kind !== "list") {
+      this.reporter.report(
+        "CBC304",
+        expr.span,
+        `the default of \`${name}\` must be a list of numbers in brackets`,
+        `write e.g. \`${name}: number[] = [100, 200]\``,
+      );
+      return undefined;
+    }
+    const values: number[] = [];
+    for (const item of expr.items) {
+      const value = foldConstant(item);
+      if (value === undefined || !Number.isFinite(value)) {
+        this.reporter.report(
+          "CBC304",
+          item.span,
+          `each item of the default of \`${name}\` must be a constant finite number, got \`${this.reporter.quote(item.span)}\``,
+          "write numbers such as `100`, `0.1` or `1e-3`",
+        );
+        return undefined;
+      }
+      values.push(value);
+    }
+    return values;
   }
 
   /** A metric param's default names a metric: check it like any metric name. */
@@ -407,18 +422,28 @@ class ClassChecker {
       case "restore":
         this.restores.push({ action, facts, rule });
         return false;
-      case "save":
-        this.exprs.template(action.path, facts);
+      case "save": {
+        const fromParam = this.pathOperand(action.path, `\`save ${action.what} to\``, facts);
         if (action.keep) this.exprs.staticOperand(action.keep, "`keep K`", OPERAND_SPECS.keep, false);
-        return false;
+        return fromParam;
+      }
       case "log":
-        this.exprs.template(action.path, facts);
-        if (action.separator && action.separator.value === "") {
-          this.reporter.report("CBC301", action.separator.span, "the separator of `log to` must not be empty", 'write e.g. `separator ";"`');
-        }
+        this.pathOperand(action.path, "`log to`", facts);
+        if (action.separator) this.separator(action.separator);
         return true;
       case "tensorboard":
-        this.exprs.template(action.dir, facts);
+        this.pathOperand(action.dir, "`tensorboard`", facts);
+        return true;
+      case "progress":
+        // The bar lives between epoch begin and epoch end; at train begin and end there is nothing to draw.
+        if (event === "trainBegin" || event === "trainEnd") {
+          this.reporter.report(
+            "CBC401",
+            action.span,
+            `\`progress\` has nothing to draw at ${EVENT_WORDS[event]}: the bar moves at batch and epoch events`,
+            "write `on batch end then progress` and `on epoch end then progress`",
+          );
+        }
         return true;
       case "print":
         this.exprs.template(action.text, facts);
@@ -428,6 +453,82 @@ class ClassChecker {
         return false;
     }
     return false;
+  }
+
+  /**
+   * A path of `save`, `log to` or `tensorboard`: a literal's placeholders are resolved now; a
+   * string param's value is a template formatted at run time. True for a param: its
+   * placeholders are unknown here, so the rule reads every metric (and counts steps for `{step}`).
+   */
+  private pathOperand(path: StringLit | Ident, label: string, facts: RuleFacts): boolean {
+    if (path.kind === "string") {
+      this.exprs.template(path, facts);
+      return false;
+    }
+    if (!this.stringParam(path, label, 'a path in double quotes, e.g. `"ckpt/{epoch:02d}"`')) return false;
+    this.exprs.readsStep = true;
+    return true;
+  }
+
+  /** `separator ";"` or `separator NAME` (a string param): one character, as Python's csv module demands. */
+  private separator(separator: StringLit | Ident): void {
+    const oneCharacter = (value: string) => Array.from(value).length === 1;
+    if (separator.kind === "string") {
+      if (!oneCharacter(separator.value)) {
+        this.reporter.report(
+          "CBC301",
+          separator.span,
+          `the separator of \`log to\` must be one character, got ${JSON.stringify(separator.value)}`,
+          'write e.g. `separator ";"`',
+        );
+      }
+      return;
+    }
+    const param = this.stringParam(separator, "`separator`", 'a separator in double quotes, e.g. `";"`');
+    if (param && typeof param.defaultValue === "string" && !oneCharacter(param.defaultValue)) {
+      this.reporter.report(
+        "CBC301",
+        separator.span,
+        `the separator of \`log to\` must be one character, and \`${param.name}\` defaults to ${JSON.stringify(param.defaultValue)}`,
+        `give \`${param.name}\` a one-character default, e.g. \`${param.name}: string = ","\``,
+      );
+    }
+  }
+
+  /** A name where a string operand stands: it must be a string param that is always given. */
+  private stringParam(node: Ident, label: string, literal: string): CheckedParam | undefined {
+    const name = node.name;
+    const local = this.scope.lookup(name);
+    if (local?.kind === "param") this.checked.resolutions.set(node, { kind: "param", param: local.param.name });
+    if (local?.kind === "param" && local.param.type === "string") {
+      if (!local.param.optional) return local.param;
+      this.reporter.report(
+        "CBC300",
+        node.span,
+        `\`${name}\` is optional and may be absent, and ${label} needs a value`,
+        `give it a default (\`${name}: string = "..."\`), or drop the \`?\` to make it a required option`,
+      );
+      return undefined;
+    }
+    if (local === undefined) {
+      const stringParams = [...this.params.values()].filter((p) => p.type === "string").map((p) => p.name);
+      this.reporter.report(
+        "CBC202",
+        node.span,
+        `unknown name \`${name}\`: ${label} takes ${literal.replace(/, e\.g\..*$/, "")} or a string param`,
+        didYouMean(name, stringParams) ?? `write it in double quotes (\`"${name}"\`), or declare a param \`${name}: string\``,
+      );
+      return undefined;
+    }
+    const what =
+      local.kind === "let" ? "a `let` variable" : local.kind === "builtin" ? "a builtin number" : `${local.param.type === "int" || local.param.type === "enum" ? "an" : "a"} ${local.param.type} param`;
+    this.reporter.report(
+      "CBC300",
+      node.span,
+      `${label} takes ${literal.replace(/, e\.g\..*$/, "")} or a string param, and \`${name}\` is ${what}`,
+      local.kind === "param" ? `declare it \`${name}: string\`, or write ${literal}` : `write ${literal}, or declare a string param`,
+    );
+    return undefined;
   }
 
   private checkAssign(action: Extract<Action, { kind: "assign" }>, facts: RuleFacts): void {

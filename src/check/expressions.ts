@@ -10,6 +10,7 @@ import {
   INTEGER_BUILTINS,
   MATH_FUNCTIONS,
   METRIC_FUNCTIONS,
+  PIECEWISE,
   PLACEHOLDER_BUILTINS,
   isMetricFunction,
 } from "./names.js";
@@ -17,7 +18,7 @@ import { OPERAND_SPECS, type ValueSpec, validateValue } from "./options.js";
 import type { CheckedParam, CheckedPredicate, MetricRef, Resolution } from "./program.js";
 import type { Reporter } from "./report.js";
 import { metricKey, type LocalName, type Scope } from "./scope.js";
-import { DURATION_HINT, metricParamHint, type ExprType } from "./types.js";
+import { DURATION_HINT, LIST_HINT, metricParamHint, type ExprType } from "./types.js";
 
 /** What the checker learns about one rule while checking its parts. */
 export interface RuleFacts {
@@ -48,6 +49,8 @@ const MODES = ["min", "max", "auto"];
 
 const MATH_SIGNATURES: Record<string, string> = { clamp: "(x, lo, hi)", min: "(a, b, ...)", max: "(a, b, ...)" };
 
+const PIECEWISE_ROLES = ["boundaries", "values"] as const;
+
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function typeOfParam(param: CheckedParam): ExprType {
@@ -64,6 +67,8 @@ function typeOfParam(param: CheckedParam): ExprType {
       return "metric";
     case "fn":
       return "fn";
+    case "number[]":
+      return "list";
   }
 }
 
@@ -85,6 +90,8 @@ export class ExpressionChecker {
   usesHistory = false;
   /** `step` is read: the runtime counts batches. */
   readsStep = false;
+  /** The pairs of `number[]` params that `piecewise` reads together, each once. */
+  readonly piecewisePairs: { boundaries: string; values: string }[] = [];
 
   constructor(
     private readonly reporter: Reporter,
@@ -123,6 +130,14 @@ export class ExpressionChecker {
         return "bool";
       case "is":
         return this.isTest(expr, site);
+      case "list":
+        this.reporter.report(
+          "CBC300",
+          expr.span,
+          "a list can only be written as the default of a `number[]` param",
+          "declare a param such as `boundaries: number[] = [100, 200]` and use its name",
+        );
+        return "error";
     }
     return "error";
   }
@@ -147,6 +162,9 @@ export class ExpressionChecker {
         return;
       case "fn":
         this.reporter.report("CBC300", node.span, `\`${q}\` is a function, not a condition`, "call it and compare the result, e.g. `f(epoch) > 0`");
+        return;
+      case "list":
+        this.reporter.report("CBC300", node.span, `\`${q}\` is a list of numbers, not a condition`, LIST_HINT);
         return;
     }
   }
@@ -186,6 +204,9 @@ export class ExpressionChecker {
         this.reporter.report("CBC300", node.span, `\`${q}\` is a function: call it to get a number`, `e.g. \`${q}(${args})\``);
         return false;
       }
+      case "list":
+        this.reporter.report("CBC300", node.span, `\`${q}\` is a list of numbers, and a number is needed here`, LIST_HINT);
+        return false;
     }
   }
 
@@ -342,6 +363,7 @@ export class ExpressionChecker {
     const name = expr.callee.text;
     const local = expr.callee.quoted ? undefined : this.scope.lookup(name);
     if (local?.kind === "param") return this.paramCall(expr, local.param, site);
+    if (name === PIECEWISE && !expr.callee.quoted) return this.piecewise(expr, site);
     const arity = MATH_FUNCTIONS.get(name);
     if (arity) {
       if (expr.args.length < arity.min || expr.args.length > arity.max) {
@@ -373,6 +395,86 @@ export class ExpressionChecker {
     );
     for (const arg of expr.args) this.check(arg, site);
     return "error";
+  }
+
+  /**
+   * `piecewise(x, boundaries, values)`: a number, then two `number[]` params. When both
+   * params have defaults, their lengths are checked here; options are checked at construction.
+   */
+  private piecewise(expr: Extract<Expr, { kind: "call" }>, site: Site): ExprType {
+    const [x, boundariesArg, valuesArg, ...extra] = expr.args;
+    if (expr.args.length !== 3) {
+      this.reporter.report(
+        "CBC302",
+        expr.callee.span,
+        `\`${PIECEWISE}\` takes 3 arguments, got ${expr.args.length}`,
+        `write \`${PIECEWISE}(x, boundaries, values)\`, with \`boundaries\` and \`values\` params declared \`: number[]\``,
+      );
+    }
+    let ok = true;
+    if (x) {
+      const type = this.check(x, site);
+      if (!this.requireNumber(type, x) || type === "error") ok = false;
+    }
+    const boundaries = boundariesArg ? this.listArgument(boundariesArg, 0, site) : undefined;
+    const values = valuesArg ? this.listArgument(valuesArg, 1, site) : undefined;
+    for (const arg of extra) this.check(arg, site);
+    if (!boundaries || !values || !valuesArg) return "error";
+    if (!this.piecewisePairs.some((p) => p.boundaries === boundaries.name && p.values === values.name)) {
+      this.piecewisePairs.push({ boundaries: boundaries.name, values: values.name });
+    }
+    const [b, v] = [boundaries.defaultValue, values.defaultValue];
+    if (Array.isArray(b) && Array.isArray(v) && v.length !== b.length + 1) {
+      this.reporter.report(
+        "CBC304",
+        valuesArg.span,
+        `\`${PIECEWISE}\` needs one more value than boundaries, and the defaults give \`${values.name}\` ${v.length} number${v.length === 1 ? "" : "s"} for the ${b.length} of \`${boundaries.name}\``,
+        `give \`${values.name}\` ${b.length + 1} numbers: the first for x <= the first boundary, the last for x > the last`,
+      );
+    }
+    return ok ? "number" : "error";
+  }
+
+  /** The 2nd or 3rd argument of `piecewise`: a `number[]` param, or undefined after a diagnostic. */
+  private listArgument(arg: Expr, index: 0 | 1, site: Site): CheckedParam | undefined {
+    const role = PIECEWISE_ROLES[index];
+    const example = `${role}: number[] = ${index === 0 ? "[100, 200]" : "[0.1, 0.01, 0.001]"}`;
+    if (arg.kind === "ident" && !arg.quoted) {
+      const local = this.scope.lookup(arg.name);
+      if (local?.kind === "param" && local.param.type === "number[]") {
+        const param = local.param;
+        this.record(arg, { kind: "param", param: param.name });
+        if (!param.optional) return param;
+        this.reporter.report(
+          "CBC300",
+          arg.span,
+          `\`${param.name}\` is optional and may be absent, so \`${PIECEWISE}\` cannot read it`,
+          `give it a default (\`${param.name}: number[] = [...]\`), or drop the \`?\` to make it a required option`,
+        );
+        return undefined;
+      }
+    }
+    const ordinal = index === 0 ? "second" : "third";
+    if (arg.kind === "list") {
+      this.reporter.report(
+        "CBC300",
+        arg.span,
+        `the ${ordinal} argument of \`${PIECEWISE}\` (the ${role}) must be a \`number[]\` param, not a list written in place`,
+        `declare \`${example}\` in the callback's params and pass \`${role}\``,
+      );
+      return undefined;
+    }
+    const type = this.check(arg, site);
+    if (type === "error") return undefined;
+    const q = this.reporter.quote(arg.span);
+    const local = arg.kind === "ident" && !arg.quoted ? this.scope.lookup(arg.name) : undefined;
+    this.reporter.report(
+      "CBC300",
+      arg.span,
+      `the ${ordinal} argument of \`${PIECEWISE}\` (the ${role}) must be a \`number[]\` param, and \`${q}\` is ${local ? describeLocal(local) : type === "metric" ? "a metric param" : "not one"}`,
+      `declare \`${example}\` in the callback's params and pass \`${role}\``,
+    );
+    return undefined;
   }
 
   private numericArgs(expr: Extract<Expr, { kind: "call" }>, site: Site): boolean {
@@ -647,6 +749,10 @@ export class ExpressionChecker {
       const param = local.param;
       if (param.type === "fn") {
         this.reporter.report("CBC300", span, `\`{${name}}\` shows a value, and \`${name}\` is a function`, `show its result in a variable instead`);
+        return undefined;
+      }
+      if (param.type === "number[]") {
+        this.reporter.report("CBC300", span, `\`{${name}}\` shows one value, and \`${name}\` is a list of numbers`, LIST_HINT);
         return undefined;
       }
       if (param.type === "metric") {

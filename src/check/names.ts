@@ -46,7 +46,10 @@ export function isMetricFunction(name: string): name is MetricFunctionName {
   return METRIC_FUNCTIONS.has(name as MetricFunctionName);
 }
 
-export const ALL_FUNCTION_NAMES: readonly string[] = [...MATH_FUNCTIONS.keys(), ...METRIC_FUNCTIONS.keys()];
+/** `piecewise(x, boundaries, values)`: Keras' PiecewiseConstantDecay over two `number[]` params. */
+export const PIECEWISE = "piecewise";
+
+export const ALL_FUNCTION_NAMES: readonly string[] = [...MATH_FUNCTIONS.keys(), PIECEWISE, ...METRIC_FUNCTIONS.keys()];
 
 /** Options every generated class has besides its params. */
 export const RESERVED_OPTION_NAMES: ReadonlySet<string> = new Set(["verbose", "hooks"]);

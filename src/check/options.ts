@@ -86,6 +86,9 @@ function buildSchema(spec: ValueSpec): z.ZodType<unknown> {
     case "fn":
       schema = z.custom<(...args: number[]) => number>((value) => typeof value === "function");
       break;
+    case "number[]":
+      schema = z.array(z.number());
+      break;
   }
   return spec.optional ? schema.optional() : schema;
 }
@@ -130,6 +133,8 @@ export function describeSpec(spec: ValueSpec): string {
       return `one of ${(spec.enumValues ?? []).map((v) => JSON.stringify(v)).join(", ")}`;
     case "fn":
       return "a function";
+    case "number[]":
+      return "a list of numbers";
   }
 }
 

@@ -29,7 +29,8 @@ export type Resolution =
   | { kind: "let"; name: string }
   | { kind: "metric"; metric: MetricRef };
 
-export type ScalarType = "int" | "number" | "bool" | "string" | "metric" | "enum" | "fn";
+/** The type of a param (`number[]`, the one list type, included). */
+export type ScalarType = "int" | "number" | "bool" | "string" | "metric" | "enum" | "fn" | "number[]";
 
 export interface CheckedParam {
   decl: Param;
@@ -43,8 +44,8 @@ export interface CheckedParam {
   /** For fn: the argument names. */
   fnArgs?: string[];
   optional: boolean;
-  /** The default, folded to a constant (metric params: the metric name). */
-  defaultValue?: number | string | boolean;
+  /** The default, folded to a constant (metric params: the metric name; `number[]`: the numbers). */
+  defaultValue?: number | string | boolean | number[];
   /** Inclusive/exclusive bounds from the declared range, folded to constants. */
   min?: { value: number; inclusive: boolean };
   max?: { value: number; inclusive: boolean };
@@ -71,7 +72,11 @@ export interface CheckedRule {
   metrics: MetricRef[];
   /** The predicates inside the rule's condition, in source order. */
   predicates: CheckedPredicate[];
-  /** true when an action (`log to`, `tensorboard`) writes every metric the fit loop reports. */
+  /**
+   * true when an action reads every metric the fit loop reports: `log to`, `tensorboard` and
+   * `progress` show them all, and a path taken from a string param is a template known only
+   * at run time, whose placeholders may name any of them.
+   */
   readsAllMetrics: boolean;
 }
 
@@ -91,6 +96,11 @@ export interface CheckedCallback {
   events: EventName[];
   /** Names of the `call NAME` hooks, deduplicated, in order of first use. */
   hooks: string[];
+  /**
+   * The `number[]` params that `piecewise(x, boundaries, values)` reads together, each pair
+   * once, in order of first use: `values` must hold one more number than `boundaries`.
+   */
+  piecewise: { boundaries: string; values: string }[];
 }
 
 export interface CheckedProgram {

@@ -7,7 +7,10 @@
  * value). `error` follows a reported problem and accepts everything, so one
  * mistake gives one diagnostic.
  */
-export type ExprType = "number" | "elapsed" | "duration" | "bool" | "string" | "metric" | "fn" | "error";
+export type ExprType = "number" | "elapsed" | "duration" | "bool" | "string" | "metric" | "fn" | "list" | "error";
+
+/** The hint for a `number[]` param used anywhere but in `piecewise`. */
+export const LIST_HINT = "a list param is read only by `piecewise(x, boundaries, values)`, e.g. `lr = piecewise(epoch, boundaries, values)`";
 
 /** The hint for a duration outside a comparison with `elapsed`. */
 export const DURATION_HINT = "compare `elapsed` with it, e.g. `elapsed > 2h`";

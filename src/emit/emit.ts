@@ -5,7 +5,7 @@
 // through JSON.stringify or a sanitised comment, never as code.
 import { IndentationText, Project, QuoteKind, Scope, StructureKind, type ClassDeclarationStructure, type OptionalKind, type MethodDeclarationStructure, type StatementStructures, type WriterFunction } from "ts-morph";
 import type { CheckedCallback, CheckedParam, CheckedPredicate, CheckedProgram, CheckedRule, MetricRef, Resolution } from "../check/program.js";
-import type { Action, EventName, Expr, PredicateOption, StringLit } from "../syntax/ast.js";
+import type { Action, EventName, Expr, Ident, PredicateOption, StringLit } from "../syntax/ast.js";
 import { ExpressionEmitter, HISTORY_FUNCTIONS, numberLiteral, type ExprScope } from "./expressions.js";
 
 export interface EmitOptions {
@@ -59,6 +59,7 @@ export function emitModule(checked: CheckedProgram, options: EmitOptions = {}): 
     statements.push(...new CallbackEmitter(checked, callback).statements());
   }
   const imports = ["RulesCallback", "option", "parseOptions", "z", "type CallbackOptions", "type Logs", "type Predicate", "type RuleSite"];
+  if (checked.callbacks.some((c) => c.piecewise.length > 0)) imports.splice(3, 0, "requirePiecewiseLengths");
   if (checked.callbacks.some((c) => c.hooks.length > 0)) imports.push("type HookFunction");
   if (checked.callbacks.some((c) => c.rules.some((r) => usesHistory(r)))) imports.push("type MetricHistory");
   const header = [
@@ -175,11 +176,14 @@ class CallbackEmitter {
         return (param.enumValues ?? []).map((v) => JSON.stringify(v)).join(" | ");
       case "fn":
         return `(${(param.fnArgs ?? []).map((a) => `${safeIdentifier(a)}: number`).join(", ")}) => number`;
+      case "number[]":
+        return "readonly number[]";
     }
   }
 
+  /** An option the caller must give: not optional, and no default (an `fn` never has one). */
   private isRequired(param: CheckedParam): boolean {
-    return param.type === "fn" && !param.optional;
+    return !param.optional && (param.type === "fn" || param.decl.default === undefined);
   }
 
   private optionsInterface(): StatementStructures {
@@ -254,11 +258,16 @@ class CallbackEmitter {
       case "fn":
         base = `option.fn<${this.optionType(param)}>(${(param.fnArgs ?? []).length})`;
         break;
+      case "number[]":
+        base = "option.numbers()";
+        break;
     }
     if (param.optional) return `${base}.optional()`;
-    if (param.defaultValue === undefined) return base;
-    const value = typeof param.defaultValue === "number" ? numberLiteral(param.defaultValue) : JSON.stringify(param.defaultValue);
-    return `${base}.default(${value})`;
+    const value = param.defaultValue;
+    if (value === undefined) return base;
+    const literal =
+      typeof value === "number" ? numberLiteral(value) : Array.isArray(value) ? `[${value.map(numberLiteral).join(", ")}]` : JSON.stringify(value);
+    return `${base}.default(${literal})`;
   }
 
   // -------------------------------------------------------------- rule sites
@@ -300,6 +309,12 @@ class CallbackEmitter {
     ctor.push(
       `super({ className: ${JSON.stringify(callback.name)}, rules: ${this.rulesConst}, params: { ${paramMap.join(", ")} }, intParams: [${intParams.join(", ")}]${enabledSpec} }, o);`,
     );
+    // piecewise(x, boundaries, values): Keras' one-more-value rule, checked once the options are known.
+    const lengthChecks = callback.piecewise.map(
+      (pair) =>
+        `requirePiecewiseLengths(${JSON.stringify(callback.name)}, o, ${JSON.stringify(this.optionName(pair.boundaries))}, ${JSON.stringify(this.optionName(pair.values))});`,
+    );
+    ctor.splice(1, 0, ...lengthChecks);
     ctor.push("this.o = o;");
     const expressions = new ExpressionEmitter(this.scope("", undefined, "o"));
     for (const predicate of callback.predicates) {
@@ -441,8 +456,10 @@ class CallbackEmitter {
         }
       });
       for (const action of rule.rule.actions) {
-        for (const lit of stringsOf(action)) {
-          const placeholders = this.program.placeholders.get(lit);
+        for (const operand of operandsOf(action)) {
+          // A template from a param may hold `{step}`: count steps.
+          if (operand.kind === "ident") found = true;
+          const placeholders = operand.kind === "string" ? this.program.placeholders.get(operand) : undefined;
           for (const r of placeholders?.values() ?? []) if (r.kind === "builtin" && r.name === "step") found = true;
         }
       }
@@ -477,8 +494,8 @@ class CallbackEmitter {
     const body: string[] = [];
     const refs = new Map<string, MetricRef>();
     for (const rule of rules) for (const ref of rule.metrics) refs.set(metricKey(ref), ref);
-    const anyMetrics = refs.size > 0 || rules.some((r) => r.readsAllMetrics);
-    body.push(`${anyMetrics ? "const m = " : ""}await this.enter(${JSON.stringify(event)}, ${index}, logs);`);
+    // Rules that read every metric get them from the engine (RuleSite.readsAll): `m` only feeds named reads.
+    body.push(`${refs.size > 0 ? "const m = " : ""}await this.enter(${JSON.stringify(event)}, ${index}, logs);`);
     this.metricLocals.clear();
     const taken = new Set<string>();
     for (const [key, ref] of refs) {
@@ -569,12 +586,23 @@ class CallbackEmitter {
     return rule.metrics.filter((ref) => keys.has(metricKey(ref)));
   }
 
-  /** A string action operand: a literal when it has no placeholders, else formatted at run time. */
-  private text(lit: StringLit, site: string): string {
+  /**
+   * A string action operand: a literal when it has no placeholders, else formatted at run time;
+   * a string param's value is a template, always formatted at run time.
+   */
+  private text(lit: StringLit | Ident, site: string): string {
+    if (lit.kind === "ident") return `this.format(${site}, ${this.paramValue(lit)})`;
     if (lit.parts.every((part) => part.kind === "text")) {
       return JSON.stringify(lit.parts.map((part) => (part.kind === "text" ? part.text : "")).join(""));
     }
     return `this.format(${site}, ${JSON.stringify(lit.value)})`;
+  }
+
+  /** The option a name in a path or separator stands for (the checker resolved it to a string param). */
+  private paramValue(node: Ident): string {
+    const resolution = this.program.resolutions.get(node);
+    if (resolution?.kind !== "param") throw new Error(`internal: operand ${node.name} was not resolved to a param`);
+    return `this.o.${this.optionName(resolution.param)}`;
   }
 
   private action(action: Action, site: string, expressions: ExpressionEmitter): string {
@@ -607,7 +635,8 @@ class CallbackEmitter {
       }
       case "log": {
         const opts: string[] = [];
-        if (action.separator) opts.push(`separator: ${JSON.stringify(action.separator.value)}`);
+        const separator = action.separator;
+        if (separator) opts.push(`separator: ${separator.kind === "ident" ? this.paramValue(separator) : JSON.stringify(separator.value)}`);
         if (action.append) opts.push("append: true");
         return `await this.log(${site}, ${this.text(action.path, site)}${opts.length ? `, { ${opts.join(", ")} }` : ""});`;
       }
@@ -617,11 +646,14 @@ class CallbackEmitter {
         return `this.print(${site}, ${this.text(action.text, site)});`;
       case "call":
         return `await this.call(${site}, ${JSON.stringify(action.hook.text)});`;
+      case "progress":
+        return `this.progress(${site});`;
     }
   }
 }
 
-function stringsOf(action: Action): StringLit[] {
+/** The string operands of an action: literals, and names of string params (templates known at run time). */
+function operandsOf(action: Action): (StringLit | Ident)[] {
   switch (action.kind) {
     case "save":
       return [action.path];
@@ -634,4 +666,9 @@ function stringsOf(action: Action): StringLit[] {
     default:
       return [];
   }
+}
+
+/** The literal strings of an action, whose placeholders the checker resolved. */
+function stringsOf(action: Action): StringLit[] {
+  return operandsOf(action).filter((operand): operand is StringLit => operand.kind === "string");
 }

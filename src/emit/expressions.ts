@@ -65,6 +65,7 @@ const MATH: Record<string, string> = {
   sin: "Math.sin",
   round: "math.round",
   clamp: "math.clamp",
+  piecewise: "math.piecewise",
 };
 
 export const HISTORY_FUNCTIONS = new Set(["best", "prev", "mean"]);
@@ -122,6 +123,9 @@ export class ExpressionEmitter {
       }
       case "call":
         return { code: this.call(expr), prec: PREC.primary };
+      case "list":
+        // Only defaults are lists, and they are folded; kept total for any caller.
+        return { code: `[${expr.items.map((item) => this.emit(item)).join(", ")}]`, prec: PREC.primary };
       case "plateau":
       case "improves": {
         const predicate = this.scope.predicateOf(expr);

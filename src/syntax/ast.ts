@@ -72,7 +72,8 @@ export interface Param extends Node {
 }
 
 export type ParamType =
-  | { kind: "int" | "number" | "bool" | "string" | "metric"; span: Span }
+  /** `number[]`: a list of numbers, for `piecewise(x, boundaries, values)`. */
+  | { kind: "int" | "number" | "bool" | "string" | "metric" | "number[]"; span: Span }
   | { kind: "enum"; values: StringLit[]; span: Span }
   | { kind: "fn"; args: Name[]; span: Span };
 
@@ -106,16 +107,24 @@ export interface Rule extends Node {
 
 export type AssignOp = "=" | "+=" | "-=" | "*=" | "/=";
 
+/**
+ * A file or directory operand: a literal (its placeholders formatted at run time), or the
+ * name of a string param whose value is such a template (`save model to filepath`).
+ */
+export type PathOperand = StringLit | Ident;
+
 export type Action =
   /** `lr = E` or `name op= E` on a let variable. */
   | { kind: "assign"; target: Name; op: AssignOp; value: Expr; span: Span }
   | { kind: "stop"; span: Span }
   | { kind: "restore"; metric?: Name; span: Span }
-  | { kind: "save"; what: "model" | "weights"; path: StringLit; keep?: Expr; span: Span }
-  | { kind: "log"; path: StringLit; separator?: StringLit; append: boolean; span: Span }
-  | { kind: "tensorboard"; dir: StringLit; span: Span }
+  | { kind: "save"; what: "model" | "weights"; path: PathOperand; keep?: Expr; span: Span }
+  | { kind: "log"; path: PathOperand; separator?: StringLit | Ident; append: boolean; span: Span }
+  | { kind: "tensorboard"; dir: PathOperand; span: Span }
   | { kind: "print"; text: StringLit; span: Span }
-  | { kind: "call"; hook: Name; span: Span };
+  | { kind: "call"; hook: Name; span: Span }
+  /** `progress`: draws the terminal progress bar (batch end, epoch end). */
+  | { kind: "progress"; span: Span };
 
 // ---------------------------------------------------------------- expressions
 
@@ -132,6 +141,8 @@ export type Expr =
   | { kind: "unary"; op: "-" | "not"; operand: Expr; span: Span }
   | { kind: "binary"; op: BinaryOp; left: Expr; right: Expr; span: Span }
   | { kind: "call"; callee: Name; args: Expr[]; span: Span }
+  /** `[100, 200]`: only the default of a `number[]` param (the checker says so elsewhere). */
+  | { kind: "list"; items: Expr[]; span: Span }
   | Plateau
   | Improves
   | IsTest;

@@ -1,7 +1,7 @@
 // CST -> AST: turns the parser's concrete trees (one statement at a time) into the typed AST
 // with spans. Tolerates the holes error recovery leaves: what parsed is kept, and a construct
 // that cannot be whole (a rule without a trigger, a let without a value) is dropped.
-import type { CstNode, IToken, TokenType } from "chevrotain";
+import { tokenMatcher, type CstNode, type IToken, type TokenType } from "chevrotain";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type {
   Action,
@@ -19,6 +19,7 @@ import type {
   Param,
   ParamRange,
   ParamType,
+  PathOperand,
   Position,
   PredicateOption,
   Rule,
@@ -51,6 +52,7 @@ import {
   NumberKw,
   RParen,
   StringKw,
+  StringLiteral,
   Train,
   True,
 } from "../../grammar/tokens.js";
@@ -293,6 +295,17 @@ const simpleTypes = new Map<TokenType, "int" | "number" | "bool" | "string" | "m
 
 function buildParamType(ctx: Context, node: CstNode): ParamType | undefined {
   enter(ctx, node);
+  const type = buildBaseType(ctx, node);
+  const open = tokenOf(node, "list");
+  const close = tokenOf(node, "RBracket");
+  if (type === undefined || open === undefined) return type;
+  const brackets = join(tokenSpan(ctx, open), close === undefined ? undefined : tokenSpan(ctx, close));
+  if (type.kind === "number") return { kind: "number[]", span: join(type.span, brackets) };
+  report(ctx, "CBC101", brackets, "only numbers come in lists: the list type is `number[]`", "write `number[]`, or remove `[]`");
+  return type;
+}
+
+function buildBaseType(ctx: Context, node: CstNode): ParamType | undefined {
   const simple = tokenOf(node, "simple");
   if (simple !== undefined) {
     const kind = simpleTypes.get(simple.tokenType);
@@ -426,6 +439,8 @@ function buildActions(ctx: Context, node: CstNode): Action[] {
 function buildAction(ctx: Context, node: CstNode): Action | undefined {
   const stop = tokenOf(node, "StopKw");
   if (stop !== undefined) return { kind: "stop", span: tokenSpan(ctx, stop) };
+  const progress = tokenOf(node, "ProgressKw");
+  if (progress !== undefined) return { kind: "progress", span: tokenSpan(ctx, progress) };
   const inner =
     nodeOf(node, "assignAction") ??
     nodeOf(node, "restoreAction") ??
@@ -459,7 +474,7 @@ function buildAction(ctx: Context, node: CstNode): Action | undefined {
       const what = tokenOf(inner, "what");
       const pathToken = tokenOf(inner, "path");
       if (keyword === undefined || what === undefined || pathToken === undefined) return undefined;
-      const path = buildString(ctx, pathToken, true);
+      const path = buildPath(ctx, pathToken);
       const keepNode = nodeOf(inner, "keep");
       const keep = keepNode === undefined ? undefined : buildArithmetic(ctx, keepNode);
       const span = join(tokenSpan(ctx, keyword), keep?.span ?? path.span);
@@ -470,7 +485,7 @@ function buildAction(ctx: Context, node: CstNode): Action | undefined {
       const keyword = tokenOf(inner, "LogKw");
       const pathToken = tokenOf(inner, "path");
       if (keyword === undefined || pathToken === undefined) return undefined;
-      const path = buildString(ctx, pathToken, true);
+      const path = buildPath(ctx, pathToken);
       const separators = tokensOf(inner, "separator");
       const appends = tokensOf(inner, "AppendKw");
       const separatorWords = tokensOf(inner, "SeparatorKw");
@@ -478,7 +493,7 @@ function buildAction(ctx: Context, node: CstNode): Action | undefined {
         report(ctx, "CBC101", tokenSpan(ctx, separatorWords[1]), "`separator` given twice", "give one separator");
       }
       if (appends.length > 1) report(ctx, "CBC101", tokenSpan(ctx, appends[1]), "`append` given twice", "write `append` once");
-      const separator = separators.length > 0 ? buildString(ctx, separators[0], false) : undefined;
+      const separator = separators.length > 0 ? buildStringOrName(ctx, separators[0], false) : undefined;
       const end = lastSpan(
         path.span,
         ...separators.map((t) => tokenSpan(ctx, t)),
@@ -492,7 +507,7 @@ function buildAction(ctx: Context, node: CstNode): Action | undefined {
       const keyword = tokenOf(inner, "TensorboardKw");
       const dir = tokenOf(inner, "dir");
       if (keyword === undefined || dir === undefined) return undefined;
-      const dirLit = buildString(ctx, dir, true);
+      const dirLit = buildPath(ctx, dir);
       return { kind: "tensorboard", dir: dirLit, span: join(tokenSpan(ctx, keyword), dirLit.span) };
     }
     case "printAction": {
@@ -704,14 +719,23 @@ function buildPrimary(ctx: Context, node: CstNode): Expr | undefined {
     if (name.tokenType === Inf) return { kind: "number", value: Infinity, raw: name.image, span };
     return { kind: "ident", name: name.image, span };
   }
+  const open = tokenOf(node, "LBracket");
+  if (open !== undefined) {
+    const items = nodesOf(node, "item")
+      .map((item) => buildExpression(ctx, item))
+      .filter((item): item is Expr => item !== undefined);
+    const close = tokenOf(node, "RBracket");
+    const end = lastSpan(tokenSpan(ctx, open), items.at(-1)?.span, close === undefined ? undefined : tokenSpan(ctx, close));
+    return { kind: "list", items, span: join(tokenSpan(ctx, open), end) };
+  }
   const innerNode = nodeOf(node, "inner");
   const inner = innerNode === undefined ? undefined : buildExpression(ctx, innerNode);
   if (inner === undefined) return undefined;
   // Parentheses are kept in the span, so a diagnostic about the group points at all of it.
-  const open = tokenOf(node, "LParen");
-  const close = tokenOf(node, "RParen");
-  if (open === undefined || close === undefined) return inner;
-  return { ...inner, span: join(tokenSpan(ctx, open), tokenSpan(ctx, close)) };
+  const openParen = tokenOf(node, "LParen");
+  const closeParen = tokenOf(node, "RParen");
+  if (openParen === undefined || closeParen === undefined) return inner;
+  return { ...inner, span: join(tokenSpan(ctx, openParen), tokenSpan(ctx, closeParen)) };
 }
 
 const numberPattern = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/;
@@ -737,6 +761,17 @@ function buildNumber(ctx: Context, token: IToken): NumberLit {
   }
   report(ctx, "CBC105", span, `bad number \`${raw}\``, hint);
   return { kind: "number", value: Number.NaN, raw, span };
+}
+
+/** A path operand: a string with placeholders, or the name of a string param holding one. */
+function buildPath(ctx: Context, token: IToken): PathOperand {
+  return buildStringOrName(ctx, token, true);
+}
+
+/** A string literal, or a name (a param the checker resolves) where a string may stand. */
+function buildStringOrName(ctx: Context, token: IToken, placeholders: boolean): StringLit | Ident {
+  if (tokenMatcher(token, StringLiteral)) return buildString(ctx, token, placeholders);
+  return { kind: "ident", name: token.image, span: tokenSpan(ctx, token) };
 }
 
 function buildString(ctx: Context, token: IToken, placeholders: boolean): StringLit {

@@ -8,15 +8,22 @@ import { rulesParser, type ChunkRule, type ParseErrorInfo, type RulesParser } fr
 import {
   AssignOp,
   At,
+  Batches,
+  Begin,
   Call,
   Callback,
+  End,
+  Epochs,
   Every,
+  Identifier,
   keywordTokens,
   LBrace,
   Let,
+  Log,
   Metrics,
   On,
   Print,
+  Progress,
   RBrace,
   Restore,
   rulesLexer,
@@ -25,6 +32,7 @@ import {
   StringLiteral,
   Tensorboard,
   Then,
+  To,
   When,
   type Keyword,
 } from "../../grammar/tokens.js";
@@ -90,6 +98,19 @@ const statementStarters = new Set<TokenType>([Callback, Metrics, Let, On, Every,
 /** Tokens only actions have: after one, a `when` cannot be the condition of a trigger. */
 const actionTokens = new Set<TokenType>([Stop, Restore, Save, Tensorboard, Print, Call]);
 
+/** Tokens after which a `progress` in a trigger can only be the action (`then` misspelled or left out). */
+const beforeProgressAction = new Set<TokenType>([Identifier, End, Begin, Epochs, Batches]);
+
+/**
+ * The soft keywords that begin an action, where they cannot be a name: `log to`, and
+ * `progress` right after an event, a unit or a misspelled `then`.
+ */
+function startsSoftAction(tokens: IToken[], i: number): boolean {
+  const type = tokens[i].tokenType;
+  if (type === Log) return tokens[i + 1]?.tokenType === To;
+  return type === Progress && i > 0 && beforeProgressAction.has(tokens[i - 1].tokenType);
+}
+
 /**
  * Where the statement that starts at `start` ends: at the next token that begins another one.
  * `when` begins a rule unless it is the condition of an `on`, `every` or `at` trigger, which
@@ -106,7 +127,13 @@ function statementEnd(tokens: IToken[], start: number): number {
     if (type === When) {
       if (!awaitingCondition) break;
       awaitingCondition = false;
-    } else if (type === Then || actionTokens.has(type) || tokenMatcher(token, AssignOp) || tokenMatcher(token, StringLiteral)) {
+    } else if (
+      type === Then ||
+      actionTokens.has(type) ||
+      tokenMatcher(token, AssignOp) ||
+      tokenMatcher(token, StringLiteral) ||
+      startsSoftAction(tokens, i)
+    ) {
       awaitingCondition = false;
     }
   }
