@@ -29,12 +29,12 @@ const CosineDecaySchema = z.object({
   hooks: option.noHooks(),
 }).strict();
 const CosineDecayRules = [
-  { at: "cosine-decay.rules:21:3", text: "on batch begin when not per_epoch and warmup_target is not finite then lr = initial_learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * min(step, decay_steps) / decay_steps)) + alpha)", event: "batchBegin", metrics: [] },
-  { at: "cosine-decay.rules:23:3", text: "on batch begin when not per_epoch and warmup_target is finite and step < warmup_steps then lr = (warmup_target - initial_learning_rate) * step / warmup_steps + initial_learning_rate", event: "batchBegin", metrics: [] },
-  { at: "cosine-decay.rules:25:3", text: "on batch begin when not per_epoch and warmup_target is finite and step >= warmup_steps then lr = warmup_target * ((1 - alpha) * 0.5 * (1 + cos(pi * (min(step, decay_steps + warmup_steps) - warmup_steps) / decay_steps)) + alpha)", event: "batchBegin", metrics: [] },
-  { at: "cosine-decay.rules:28:3", text: "on epoch begin when per_epoch and warmup_target is not finite then lr = initial_learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * min(epoch, decay_steps) / decay_steps)) + alpha)", event: "epochBegin", metrics: [] },
-  { at: "cosine-decay.rules:30:3", text: "on epoch begin when per_epoch and warmup_target is finite and epoch < warmup_steps then lr = (warmup_target - initial_learning_rate) * epoch / warmup_steps + initial_learning_rate", event: "epochBegin", metrics: [] },
-  { at: "cosine-decay.rules:32:3", text: "on epoch begin when per_epoch and warmup_target is finite and epoch >= warmup_steps then lr = warmup_target * ((1 - alpha) * 0.5 * (1 + cos(pi * (min(epoch, decay_steps + warmup_steps) - warmup_steps) / decay_steps)) + alpha)", event: "epochBegin", metrics: [] },
+  { at: "cosine-decay.rules:31:3", text: "on batch begin when not per_epoch and warmup_target is not finite then lr = initial_learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * min(step, decay_steps) / decay_steps)) + alpha)", event: "batchBegin", metrics: [] },
+  { at: "cosine-decay.rules:33:3", text: "on batch begin when not per_epoch and warmup_target is finite and step < warmup_steps then lr = (warmup_target - initial_learning_rate) * step / warmup_steps + initial_learning_rate", event: "batchBegin", metrics: [] },
+  { at: "cosine-decay.rules:35:3", text: "on batch begin when not per_epoch and warmup_target is finite and step >= warmup_steps then lr = warmup_target * ((1 - alpha) * 0.5 * (1 + cos(pi * (min(step, decay_steps + warmup_steps) - warmup_steps) / decay_steps)) + alpha)", event: "batchBegin", metrics: [] },
+  { at: "cosine-decay.rules:38:3", text: "on epoch begin when per_epoch and warmup_target is not finite then lr = initial_learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * min(epoch, decay_steps) / decay_steps)) + alpha)", event: "epochBegin", metrics: [] },
+  { at: "cosine-decay.rules:40:3", text: "on epoch begin when per_epoch and warmup_target is finite and epoch < warmup_steps then lr = (warmup_target - initial_learning_rate) * epoch / warmup_steps + initial_learning_rate", event: "epochBegin", metrics: [] },
+  { at: "cosine-decay.rules:42:3", text: "on epoch begin when per_epoch and warmup_target is finite and epoch >= warmup_steps then lr = warmup_target * ((1 - alpha) * 0.5 * (1 + cos(pi * (min(epoch, decay_steps + warmup_steps) - warmup_steps) / decay_steps)) + alpha)", event: "epochBegin", metrics: [] },
 ] as const satisfies readonly RuleSite[];
 
 /** Rules of cosine-decay.rules, callback CosineDecay. */
@@ -50,17 +50,17 @@ export class CosineDecay extends RulesCallback {
   override async onEpochBegin(epoch: number, logs?: Logs): Promise<void> {
     await this.enter("epochBegin", epoch, logs);
 
-    // cosine-decay.rules:28  on epoch begin when per_epoch and warmup_target is not finite then lr = initial_learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * min(epoch, decay_steps) / decay_steps)) + alpha)
+    // cosine-decay.rules:38  on epoch begin when per_epoch and warmup_target is not finite then lr = initial_learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * min(epoch, decay_steps) / decay_steps)) + alpha)
     if (this.o.perEpoch && !Number.isFinite(this.o.warmupTarget)) {
       this.setLr(CosineDecayRules[3], this.o.initialLearningRate * ((1 - this.o.alpha) * 0.5 * (1 + Math.cos(Math.PI * Math.min(this.epoch, this.o.decaySteps) / this.o.decaySteps)) + this.o.alpha));
     }
 
-    // cosine-decay.rules:30  on epoch begin when per_epoch and warmup_target is finite and epoch < warmup_steps then lr = (warmup_target - initial_learning_rate) * epoch / warmup_steps + initial_learning_rate
+    // cosine-decay.rules:40  on epoch begin when per_epoch and warmup_target is finite and epoch < warmup_steps then lr = (warmup_target - initial_learning_rate) * epoch / warmup_steps + initial_learning_rate
     if (this.o.perEpoch && Number.isFinite(this.o.warmupTarget) && this.epoch < this.o.warmupSteps) {
       this.setLr(CosineDecayRules[4], (this.o.warmupTarget - this.o.initialLearningRate) * this.epoch / this.o.warmupSteps + this.o.initialLearningRate);
     }
 
-    // cosine-decay.rules:32  on epoch begin when per_epoch and warmup_target is finite and epoch >= warmup_steps then lr = warmup_target * ((1 - alpha) * 0.5 * (1 + cos(pi * (min(epoch, decay_steps + warmup_steps) - warmup_steps) / decay_steps)) + alpha)
+    // cosine-decay.rules:42  on epoch begin when per_epoch and warmup_target is finite and epoch >= warmup_steps then lr = warmup_target * ((1 - alpha) * 0.5 * (1 + cos(pi * (min(epoch, decay_steps + warmup_steps) - warmup_steps) / decay_steps)) + alpha)
     if (this.o.perEpoch && Number.isFinite(this.o.warmupTarget) && this.epoch >= this.o.warmupSteps) {
       this.setLr(CosineDecayRules[5], this.o.warmupTarget * ((1 - this.o.alpha) * 0.5 * (1 + Math.cos(Math.PI * (Math.min(this.epoch, this.o.decaySteps + this.o.warmupSteps) - this.o.warmupSteps) / this.o.decaySteps)) + this.o.alpha));
     }
@@ -71,17 +71,17 @@ export class CosineDecay extends RulesCallback {
   override async onBatchBegin(batch: number, logs?: Logs): Promise<void> {
     await this.enter("batchBegin", batch, logs);
 
-    // cosine-decay.rules:21  on batch begin when not per_epoch and warmup_target is not finite then lr = initial_learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * min(step, decay_steps) / decay_steps)) + alpha)
+    // cosine-decay.rules:31  on batch begin when not per_epoch and warmup_target is not finite then lr = initial_learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * min(step, decay_steps) / decay_steps)) + alpha)
     if (!this.o.perEpoch && !Number.isFinite(this.o.warmupTarget)) {
       this.setLr(CosineDecayRules[0], this.o.initialLearningRate * ((1 - this.o.alpha) * 0.5 * (1 + Math.cos(Math.PI * Math.min(this.step, this.o.decaySteps) / this.o.decaySteps)) + this.o.alpha));
     }
 
-    // cosine-decay.rules:23  on batch begin when not per_epoch and warmup_target is finite and step < warmup_steps then lr = (warmup_target - initial_learning_rate) * step / warmup_steps + initial_learning_rate
+    // cosine-decay.rules:33  on batch begin when not per_epoch and warmup_target is finite and step < warmup_steps then lr = (warmup_target - initial_learning_rate) * step / warmup_steps + initial_learning_rate
     if (!this.o.perEpoch && Number.isFinite(this.o.warmupTarget) && this.step < this.o.warmupSteps) {
       this.setLr(CosineDecayRules[1], (this.o.warmupTarget - this.o.initialLearningRate) * this.step / this.o.warmupSteps + this.o.initialLearningRate);
     }
 
-    // cosine-decay.rules:25  on batch begin when not per_epoch and warmup_target is finite and step >= warmup_steps then lr = warmup_target * ((1 - alpha) * 0.5 * (1 + cos(pi * (min(step, decay_steps + warmup_steps) - warmup_steps) / decay_steps)) + alpha)
+    // cosine-decay.rules:35  on batch begin when not per_epoch and warmup_target is finite and step >= warmup_steps then lr = warmup_target * ((1 - alpha) * 0.5 * (1 + cos(pi * (min(step, decay_steps + warmup_steps) - warmup_steps) / decay_steps)) + alpha)
     if (!this.o.perEpoch && Number.isFinite(this.o.warmupTarget) && this.step >= this.o.warmupSteps) {
       this.setLr(CosineDecayRules[2], this.o.warmupTarget * ((1 - this.o.alpha) * 0.5 * (1 + Math.cos(Math.PI * (Math.min(this.step, this.o.decaySteps + this.o.warmupSteps) - this.o.warmupSteps) / this.o.decaySteps)) + this.o.alpha));
     }

@@ -26,10 +26,10 @@ const ExponentialDecaySchema = z.object({
   hooks: option.noHooks(),
 }).strict();
 const ExponentialDecayRules = [
-  { at: "exponential-decay.rules:14:3", text: "on batch begin when not per_epoch and not staircase then lr = initial_learning_rate * decay_rate ** (step / decay_steps)", event: "batchBegin", metrics: [] },
-  { at: "exponential-decay.rules:16:3", text: "on batch begin when not per_epoch and staircase then lr = initial_learning_rate * decay_rate ** floor(step / decay_steps)", event: "batchBegin", metrics: [] },
-  { at: "exponential-decay.rules:18:3", text: "on epoch begin when per_epoch and not staircase then lr = initial_learning_rate * decay_rate ** (epoch / decay_steps)", event: "epochBegin", metrics: [] },
-  { at: "exponential-decay.rules:20:3", text: "on epoch begin when per_epoch and staircase then lr = initial_learning_rate * decay_rate ** floor(epoch / decay_steps)", event: "epochBegin", metrics: [] },
+  { at: "exponential-decay.rules:24:3", text: "on batch begin when not per_epoch and not staircase then lr = initial_learning_rate * decay_rate ** (step / decay_steps)", event: "batchBegin", metrics: [] },
+  { at: "exponential-decay.rules:26:3", text: "on batch begin when not per_epoch and staircase then lr = initial_learning_rate * decay_rate ** floor(step / decay_steps)", event: "batchBegin", metrics: [] },
+  { at: "exponential-decay.rules:28:3", text: "on epoch begin when per_epoch and not staircase then lr = initial_learning_rate * decay_rate ** (epoch / decay_steps)", event: "epochBegin", metrics: [] },
+  { at: "exponential-decay.rules:30:3", text: "on epoch begin when per_epoch and staircase then lr = initial_learning_rate * decay_rate ** floor(epoch / decay_steps)", event: "epochBegin", metrics: [] },
 ] as const satisfies readonly RuleSite[];
 
 /** Rules of exponential-decay.rules, callback ExponentialDecay. */
@@ -45,12 +45,12 @@ export class ExponentialDecay extends RulesCallback {
   override async onEpochBegin(epoch: number, logs?: Logs): Promise<void> {
     await this.enter("epochBegin", epoch, logs);
 
-    // exponential-decay.rules:18  on epoch begin when per_epoch and not staircase then lr = initial_learning_rate * decay_rate ** (epoch / decay_steps)
+    // exponential-decay.rules:28  on epoch begin when per_epoch and not staircase then lr = initial_learning_rate * decay_rate ** (epoch / decay_steps)
     if (this.o.perEpoch && !this.o.staircase) {
       this.setLr(ExponentialDecayRules[2], this.o.initialLearningRate * this.o.decayRate ** (this.epoch / this.o.decaySteps));
     }
 
-    // exponential-decay.rules:20  on epoch begin when per_epoch and staircase then lr = initial_learning_rate * decay_rate ** floor(epoch / decay_steps)
+    // exponential-decay.rules:30  on epoch begin when per_epoch and staircase then lr = initial_learning_rate * decay_rate ** floor(epoch / decay_steps)
     if (this.o.perEpoch && this.o.staircase) {
       this.setLr(ExponentialDecayRules[3], this.o.initialLearningRate * this.o.decayRate ** Math.floor(this.epoch / this.o.decaySteps));
     }
@@ -61,12 +61,12 @@ export class ExponentialDecay extends RulesCallback {
   override async onBatchBegin(batch: number, logs?: Logs): Promise<void> {
     await this.enter("batchBegin", batch, logs);
 
-    // exponential-decay.rules:14  on batch begin when not per_epoch and not staircase then lr = initial_learning_rate * decay_rate ** (step / decay_steps)
+    // exponential-decay.rules:24  on batch begin when not per_epoch and not staircase then lr = initial_learning_rate * decay_rate ** (step / decay_steps)
     if (!this.o.perEpoch && !this.o.staircase) {
       this.setLr(ExponentialDecayRules[0], this.o.initialLearningRate * this.o.decayRate ** (this.step / this.o.decaySteps));
     }
 
-    // exponential-decay.rules:16  on batch begin when not per_epoch and staircase then lr = initial_learning_rate * decay_rate ** floor(step / decay_steps)
+    // exponential-decay.rules:26  on batch begin when not per_epoch and staircase then lr = initial_learning_rate * decay_rate ** floor(step / decay_steps)
     if (!this.o.perEpoch && this.o.staircase) {
       this.setLr(ExponentialDecayRules[1], this.o.initialLearningRate * this.o.decayRate ** Math.floor(this.step / this.o.decaySteps));
     }

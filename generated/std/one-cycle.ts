@@ -29,10 +29,10 @@ const OneCycleSchema = z.object({
   hooks: option.noHooks(),
 }).strict();
 const OneCycleRules = [
-  { at: "one-cycle.rules:26:3", text: "on batch begin when not per_epoch and min(step, total_steps - 1) <= warm then lr = max_lr + (start - max_lr) / 2 * (1 + cos(pi * min(step, total_steps - 1) / max(warm, 1)))", event: "batchBegin", metrics: [] },
-  { at: "one-cycle.rules:28:3", text: "on batch begin when not per_epoch and min(step, total_steps - 1) > warm then lr = start / final_div_factor + (max_lr - start / final_div_factor) / 2 * (1 + cos(pi * (min(step, total_steps - 1) - warm) / (total_steps - 1 - warm)))", event: "batchBegin", metrics: [] },
-  { at: "one-cycle.rules:31:3", text: "on epoch begin when per_epoch and min(epoch, total_steps - 1) <= warm then lr = max_lr + (start - max_lr) / 2 * (1 + cos(pi * min(epoch, total_steps - 1) / max(warm, 1)))", event: "epochBegin", metrics: [] },
-  { at: "one-cycle.rules:33:3", text: "on epoch begin when per_epoch and min(epoch, total_steps - 1) > warm then lr = start / final_div_factor + (max_lr - start / final_div_factor) / 2 * (1 + cos(pi * (min(epoch, total_steps - 1) - warm) / (total_steps - 1 - warm)))", event: "epochBegin", metrics: [] },
+  { at: "one-cycle.rules:32:3", text: "on batch begin when not per_epoch and min(step, total_steps - 1) <= warm then lr = max_lr + (start - max_lr) / 2 * (1 + cos(pi * min(step, total_steps - 1) / max(warm, 1)))", event: "batchBegin", metrics: [] },
+  { at: "one-cycle.rules:34:3", text: "on batch begin when not per_epoch and min(step, total_steps - 1) > warm then lr = start / final_div_factor + (max_lr - start / final_div_factor) / 2 * (1 + cos(pi * (min(step, total_steps - 1) - warm) / (total_steps - 1 - warm)))", event: "batchBegin", metrics: [] },
+  { at: "one-cycle.rules:37:3", text: "on epoch begin when per_epoch and min(epoch, total_steps - 1) <= warm then lr = max_lr + (start - max_lr) / 2 * (1 + cos(pi * min(epoch, total_steps - 1) / max(warm, 1)))", event: "epochBegin", metrics: [] },
+  { at: "one-cycle.rules:39:3", text: "on epoch begin when per_epoch and min(epoch, total_steps - 1) > warm then lr = start / final_div_factor + (max_lr - start / final_div_factor) / 2 * (1 + cos(pi * (min(epoch, total_steps - 1) - warm) / (total_steps - 1 - warm)))", event: "epochBegin", metrics: [] },
 ] as const satisfies readonly RuleSite[];
 
 /** Rules of one-cycle.rules, callback OneCycle. */
@@ -52,12 +52,12 @@ export class OneCycle extends RulesCallback {
   override async onEpochBegin(epoch: number, logs?: Logs): Promise<void> {
     await this.enter("epochBegin", epoch, logs);
 
-    // one-cycle.rules:31  on epoch begin when per_epoch and min(epoch, total_steps - 1) <= warm then lr = max_lr + (start - max_lr) / 2 * (1 + cos(pi * min(epoch, total_steps - 1) / max(warm, 1)))
+    // one-cycle.rules:37  on epoch begin when per_epoch and min(epoch, total_steps - 1) <= warm then lr = max_lr + (start - max_lr) / 2 * (1 + cos(pi * min(epoch, total_steps - 1) / max(warm, 1)))
     if (this.o.perEpoch && Math.min(this.epoch, this.o.totalSteps - 1) <= this.v.warm) {
       this.setLr(OneCycleRules[2], this.o.maxLr + (this.v.start - this.o.maxLr) / 2 * (1 + Math.cos(Math.PI * Math.min(this.epoch, this.o.totalSteps - 1) / Math.max(this.v.warm, 1))));
     }
 
-    // one-cycle.rules:33  on epoch begin when per_epoch and min(epoch, total_steps - 1) > warm then lr = start / final_div_factor + (max_lr - start / final_div_factor) / 2 * (1 + cos(pi * (min(epoch, total_steps - 1) - warm) / (total_steps - 1 - warm)))
+    // one-cycle.rules:39  on epoch begin when per_epoch and min(epoch, total_steps - 1) > warm then lr = start / final_div_factor + (max_lr - start / final_div_factor) / 2 * (1 + cos(pi * (min(epoch, total_steps - 1) - warm) / (total_steps - 1 - warm)))
     if (this.o.perEpoch && Math.min(this.epoch, this.o.totalSteps - 1) > this.v.warm) {
       this.setLr(OneCycleRules[3], this.v.start / this.o.finalDivFactor + (this.o.maxLr - this.v.start / this.o.finalDivFactor) / 2 * (1 + Math.cos(Math.PI * (Math.min(this.epoch, this.o.totalSteps - 1) - this.v.warm) / (this.o.totalSteps - 1 - this.v.warm))));
     }
@@ -68,12 +68,12 @@ export class OneCycle extends RulesCallback {
   override async onBatchBegin(batch: number, logs?: Logs): Promise<void> {
     await this.enter("batchBegin", batch, logs);
 
-    // one-cycle.rules:26  on batch begin when not per_epoch and min(step, total_steps - 1) <= warm then lr = max_lr + (start - max_lr) / 2 * (1 + cos(pi * min(step, total_steps - 1) / max(warm, 1)))
+    // one-cycle.rules:32  on batch begin when not per_epoch and min(step, total_steps - 1) <= warm then lr = max_lr + (start - max_lr) / 2 * (1 + cos(pi * min(step, total_steps - 1) / max(warm, 1)))
     if (!this.o.perEpoch && Math.min(this.step, this.o.totalSteps - 1) <= this.v.warm) {
       this.setLr(OneCycleRules[0], this.o.maxLr + (this.v.start - this.o.maxLr) / 2 * (1 + Math.cos(Math.PI * Math.min(this.step, this.o.totalSteps - 1) / Math.max(this.v.warm, 1))));
     }
 
-    // one-cycle.rules:28  on batch begin when not per_epoch and min(step, total_steps - 1) > warm then lr = start / final_div_factor + (max_lr - start / final_div_factor) / 2 * (1 + cos(pi * (min(step, total_steps - 1) - warm) / (total_steps - 1 - warm)))
+    // one-cycle.rules:34  on batch begin when not per_epoch and min(step, total_steps - 1) > warm then lr = start / final_div_factor + (max_lr - start / final_div_factor) / 2 * (1 + cos(pi * (min(step, total_steps - 1) - warm) / (total_steps - 1 - warm)))
     if (!this.o.perEpoch && Math.min(this.step, this.o.totalSteps - 1) > this.v.warm) {
       this.setLr(OneCycleRules[1], this.v.start / this.o.finalDivFactor + (this.o.maxLr - this.v.start / this.o.finalDivFactor) / 2 * (1 + Math.cos(Math.PI * (Math.min(this.step, this.o.totalSteps - 1) - this.v.warm) / (this.o.totalSteps - 1 - this.v.warm))));
     }

@@ -29,10 +29,10 @@ const PolynomialDecaySchema = z.object({
   hooks: option.noHooks(),
 }).strict();
 const PolynomialDecayRules = [
-  { at: "polynomial-decay.rules:16:3", text: "on batch begin when not per_epoch and not cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - min(step, decay_steps) / decay_steps) ** power + end_learning_rate", event: "batchBegin", metrics: [] },
-  { at: "polynomial-decay.rules:18:3", text: "on batch begin when not per_epoch and cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - step / (decay_steps * max(1, ceil(step / decay_steps)))) ** power + end_learning_rate", event: "batchBegin", metrics: [] },
-  { at: "polynomial-decay.rules:20:3", text: "on epoch begin when per_epoch and not cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - min(epoch, decay_steps) / decay_steps) ** power + end_learning_rate", event: "epochBegin", metrics: [] },
-  { at: "polynomial-decay.rules:22:3", text: "on epoch begin when per_epoch and cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - epoch / (decay_steps * max(1, ceil(epoch / decay_steps)))) ** power + end_learning_rate", event: "epochBegin", metrics: [] },
+  { at: "polynomial-decay.rules:26:3", text: "on batch begin when not per_epoch and not cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - min(step, decay_steps) / decay_steps) ** power + end_learning_rate", event: "batchBegin", metrics: [] },
+  { at: "polynomial-decay.rules:28:3", text: "on batch begin when not per_epoch and cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - step / (decay_steps * max(1, ceil(step / decay_steps)))) ** power + end_learning_rate", event: "batchBegin", metrics: [] },
+  { at: "polynomial-decay.rules:30:3", text: "on epoch begin when per_epoch and not cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - min(epoch, decay_steps) / decay_steps) ** power + end_learning_rate", event: "epochBegin", metrics: [] },
+  { at: "polynomial-decay.rules:32:3", text: "on epoch begin when per_epoch and cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - epoch / (decay_steps * max(1, ceil(epoch / decay_steps)))) ** power + end_learning_rate", event: "epochBegin", metrics: [] },
 ] as const satisfies readonly RuleSite[];
 
 /** Rules of polynomial-decay.rules, callback PolynomialDecay. */
@@ -48,12 +48,12 @@ export class PolynomialDecay extends RulesCallback {
   override async onEpochBegin(epoch: number, logs?: Logs): Promise<void> {
     await this.enter("epochBegin", epoch, logs);
 
-    // polynomial-decay.rules:20  on epoch begin when per_epoch and not cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - min(epoch, decay_steps) / decay_steps) ** power + end_learning_rate
+    // polynomial-decay.rules:30  on epoch begin when per_epoch and not cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - min(epoch, decay_steps) / decay_steps) ** power + end_learning_rate
     if (this.o.perEpoch && !this.o.cycle) {
       this.setLr(PolynomialDecayRules[2], (this.o.initialLearningRate - this.o.endLearningRate) * (1 - Math.min(this.epoch, this.o.decaySteps) / this.o.decaySteps) ** this.o.power + this.o.endLearningRate);
     }
 
-    // polynomial-decay.rules:22  on epoch begin when per_epoch and cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - epoch / (decay_steps * max(1, ceil(epoch / decay_steps)))) ** power + end_learning_rate
+    // polynomial-decay.rules:32  on epoch begin when per_epoch and cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - epoch / (decay_steps * max(1, ceil(epoch / decay_steps)))) ** power + end_learning_rate
     if (this.o.perEpoch && this.o.cycle) {
       this.setLr(PolynomialDecayRules[3], (this.o.initialLearningRate - this.o.endLearningRate) * (1 - this.epoch / (this.o.decaySteps * Math.max(1, Math.ceil(this.epoch / this.o.decaySteps)))) ** this.o.power + this.o.endLearningRate);
     }
@@ -64,12 +64,12 @@ export class PolynomialDecay extends RulesCallback {
   override async onBatchBegin(batch: number, logs?: Logs): Promise<void> {
     await this.enter("batchBegin", batch, logs);
 
-    // polynomial-decay.rules:16  on batch begin when not per_epoch and not cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - min(step, decay_steps) / decay_steps) ** power + end_learning_rate
+    // polynomial-decay.rules:26  on batch begin when not per_epoch and not cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - min(step, decay_steps) / decay_steps) ** power + end_learning_rate
     if (!this.o.perEpoch && !this.o.cycle) {
       this.setLr(PolynomialDecayRules[0], (this.o.initialLearningRate - this.o.endLearningRate) * (1 - Math.min(this.step, this.o.decaySteps) / this.o.decaySteps) ** this.o.power + this.o.endLearningRate);
     }
 
-    // polynomial-decay.rules:18  on batch begin when not per_epoch and cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - step / (decay_steps * max(1, ceil(step / decay_steps)))) ** power + end_learning_rate
+    // polynomial-decay.rules:28  on batch begin when not per_epoch and cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - step / (decay_steps * max(1, ceil(step / decay_steps)))) ** power + end_learning_rate
     if (!this.o.perEpoch && this.o.cycle) {
       this.setLr(PolynomialDecayRules[1], (this.o.initialLearningRate - this.o.endLearningRate) * (1 - this.step / (this.o.decaySteps * Math.max(1, Math.ceil(this.step / this.o.decaySteps)))) ** this.o.power + this.o.endLearningRate);
     }

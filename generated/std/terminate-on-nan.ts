@@ -11,7 +11,7 @@ const TerminateOnNaNSchema = z.object({
   hooks: option.noHooks(),
 }).strict();
 const TerminateOnNaNRules = [
-  { at: "terminate-on-nan.rules:7:3", text: "on batch end when loss is not finite then index = batch, print \"Batch {index}: Invalid loss, terminating training\", stop", event: "batchEnd", metrics: ["loss"] },
+  { at: "terminate-on-nan.rules:11:3", text: "on batch end when loss is not finite then index = batch, print \"Batch {index}: Invalid loss, terminating training\", stop", event: "batchEnd", metrics: ["loss"] },
 ] as const satisfies readonly RuleSite[];
 
 /** Rules of terminate-on-nan.rules, callback TerminateOnNaN. */
@@ -32,7 +32,7 @@ export class TerminateOnNaN extends RulesCallback {
     const m = await this.enter("batchEnd", batch, logs);
     const m_loss = m["loss"];
 
-    // terminate-on-nan.rules:7  on batch end when loss is not finite then index = batch, print "Batch {index}: Invalid loss, terminating training", stop
+    // terminate-on-nan.rules:11  on batch end when loss is not finite then index = batch, print "Batch {index}: Invalid loss, terminating training", stop
     if (m_loss !== undefined && !Number.isFinite(m_loss)) {
       this.assign(TerminateOnNaNRules[0], "index", this.batch);
       this.print(TerminateOnNaNRules[0], this.format(TerminateOnNaNRules[0], "Batch {index}: Invalid loss, terminating training"));
