@@ -585,4 +585,20 @@ export const math = {
   isInf(x: number): boolean {
     return x === Infinity || x === -Infinity;
   },
+  /**
+   * Keras' PiecewiseConstantDecay: values[0] for x <= boundaries[0], values[i] for
+   * boundaries[i-1] < x <= boundaries[i], the last value for x > the last boundary. As in
+   * Keras, the value of every interval that holds x is added (exactly one when the boundaries
+   * increase). A NaN x gives NaN, where Keras would give 0. The lengths are checked at construction.
+   */
+  piecewise(x: number, boundaries: readonly number[], values: readonly number[]): number {
+    if (Number.isNaN(x)) return NaN;
+    const last = boundaries.length - 1;
+    if (last < 0) return values[0];
+    let result = 0;
+    if (x <= boundaries[0]) result += values[0];
+    for (let i = 1; i <= last; i++) if (x > boundaries[i - 1] && x <= boundaries[i]) result += values[i];
+    if (x > boundaries[last]) result += values[last + 1];
+    return result;
+  },
 };

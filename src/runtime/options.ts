@@ -49,6 +49,8 @@ export const option = {
   string: () => z.string({ error: "expected a string" }),
   /** A metric name, as tfjs reports it (`val_loss`, `acc`). */
   metric: () => z.string({ error: 'expected a metric name such as "val_loss"' }).min(1, { error: 'expected a metric name such as "val_loss"' }),
+  /** `number[]`: a list of finite numbers (the boundaries and values of `piecewise`). */
+  numbers: () => z.array(z.number({ error: "expected a finite number" }), { error: "expected an array of numbers" }),
   oneOf: <const T extends readonly [string, ...string[]]>(values: T) =>
     z.enum(values, { error: `expected one of ${values.map((v) => JSON.stringify(v)).join(", ")}` }),
   /** A function the user passes in, called from expressions: `(a, b) => number`. */
@@ -81,6 +83,20 @@ function show(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/**
+ * For `piecewise(x, boundaries, values)`: the option `values` must hold one more number than
+ * the option `boundaries`, as Keras' PiecewiseConstantDecay requires. Called after parseOptions.
+ */
+export function requirePiecewiseLengths(className: string, options: object, boundaries: string, values: string): void {
+  const b: unknown = Reflect.get(options, boundaries);
+  const v: unknown = Reflect.get(options, values);
+  if (!Array.isArray(b) || !Array.isArray(v) || v.length === b.length + 1) return;
+  throw new OptionsError(
+    `${className}: options \`${boundaries}\` and \`${values}\`: \`${values}\` must hold one more number than \`${boundaries}\` ` +
+      `(one value per interval), got ${b.length} boundar${b.length === 1 ? "y" : "ies"} ${show(b)} and ${v.length} value${v.length === 1 ? "" : "s"} ${show(v)}`,
+  );
 }
 
 /** Validate options against a generated schema; throws OptionsError with every problem. */
