@@ -1,0 +1,249 @@
+// Training overhead in one process: the same fit with no callbacks, with hand-written callbacks, and with
+// the classes cbc generated for the same ten rules, alternated; then one counted fit of each for tensor
+// reads (by phase of the fit loop), tensors left behind and time spent inside the callbacks.
+//
+// Bundled by bench/run.mjs; argv: <generated module .mjs> <rounds>. Prints one JSON line last.
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import * as tf from "@tensorflow/tfjs";
+import type { RulesCallback } from "../src/runtime/callback.js";
+import { HandwrittenTenRules } from "./handwritten.js";
+
+const SAMPLES = 2000;
+const VALIDATION = 500;
+const FEATURES = 20;
+const CLASSES = 3;
+const BATCH = 32;
+const EPOCHS = 10;
+const LEARNING_RATE = 0.01;
+
+type Variant = "none" | "handwritten" | "generated";
+const VARIANTS: readonly Variant[] = ["none", "handwritten", "generated"];
+
+interface DisposableCallback extends tf.Callback {
+  dispose(): void;
+}
+
+interface GeneratedModule {
+  TenRules: new () => RulesCallback;
+}
+
+// ------------------------------------------------------------ tensor reads, counted by phase of the fit loop
+
+type Phase = "outside" | "trainBegin" | "epochBegin" | "batch" | "epochEnd" | "trainEnd";
+let phase: Phase = "outside";
+const reads = new Map<Phase, number>();
+
+/**
+ * Counts every read of tensor values an app or callback makes. `array()` calls
+ * `data()` inside; the depth guard counts such a read once.
+ */
+function countTensorReads(): void {
+  let depth = 0;
+  const prototype = tf.Tensor.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const method of ["data", "dataSync", "array", "arraySync"]) {
+    const original = prototype[method];
+    prototype[method] = function (this: tf.Tensor, ...args: unknown[]) {
+      if (depth === 0) reads.set(phase, (reads.get(phase) ?? 0) + 1);
+      depth += 1;
+      try {
+        return original.apply(this, args);
+      } finally {
+        depth -= 1;
+      }
+    };
+  }
+}
+
+/** First in the callback list: moves the phase before any other callback runs for the event. */
+class PhaseMarker extends tf.Callback {
+  override async onTrainBegin(): Promise<void> {
+    phase = "trainBegin";
+  }
+  override async onEpochBegin(): Promise<void> {
+    phase = "epochBegin";
+  }
+  override async onBatchBegin(): Promise<void> {
+    phase = "batch";
+  }
+  override async onEpochEnd(): Promise<void> {
+    phase = "epochEnd";
+  }
+  override async onTrainEnd(): Promise<void> {
+    phase = "trainEnd";
+  }
+}
+
+/** Wraps a callback's hooks to add up the time spent inside them. */
+function timeHooks(callback: tf.Callback): { ms: number } {
+  const total = { ms: 0 };
+  const hooks = callback as unknown as Record<string, (...args: unknown[]) => Promise<void>>;
+  for (const name of ["onTrainBegin", "onEpochBegin", "onBatchBegin", "onBatchEnd", "onEpochEnd", "onTrainEnd"]) {
+    const original = hooks[name].bind(callback);
+    hooks[name] = async (...args: unknown[]) => {
+      const started = performance.now();
+      await original(...args);
+      total.ms += performance.now() - started;
+    };
+  }
+  return total;
+}
+
+// ------------------------------------------------------------ data and model
+
+/** mulberry32: the same data in every run. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Points labelled by a fixed random linear teacher, with some label noise so validation does not saturate. */
+function dataset(count: number, next: () => number, teacher: number[][]): { x: tf.Tensor2D; y: tf.Tensor2D } {
+  const features: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const row = Array.from({ length: FEATURES }, () => next() * 2 - 1);
+    const scores = teacher.map((weights) => weights.reduce((sum, w, j) => sum + w * row[j], 0) + (next() - 0.5));
+    features.push(row);
+    labels.push(scores.indexOf(Math.max(...scores)));
+  }
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, "int32"), CLASSES).toFloat() as tf.Tensor2D);
+  return { x: tf.tensor2d(features), y };
+}
+
+function makeModel(): tf.Sequential {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [FEATURES], units: 64, activation: "relu" }),
+      tf.layers.dense({ units: 32, activation: "relu" }),
+      tf.layers.dense({ units: CLASSES, activation: "softmax" }),
+    ],
+  });
+  // Plain SGD keeps no slot variables: a fit that leaks nothing leaves tf.memory() exactly as it found it.
+  model.compile({ optimizer: tf.train.sgd(LEARNING_RATE), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+  return model;
+}
+
+// ------------------------------------------------------------ the benchmark
+
+const [generatedPath, roundsArg] = process.argv.slice(2);
+if (!generatedPath) throw new Error("usage: training.mjs <generated module .mjs> [rounds]");
+const rounds = Number(roundsArg ?? "5");
+const generated = (await import(pathToFileURL(generatedPath).href)) as GeneratedModule;
+
+await tf.setBackend("cpu");
+countTensorReads();
+const next = random(20240601);
+const teacher = Array.from({ length: CLASSES }, () => Array.from({ length: FEATURES }, () => next() * 2 - 1));
+const train = dataset(SAMPLES, next, teacher);
+const validation = dataset(VALIDATION, next, teacher);
+const model = makeModel();
+const initialWeights = model.getWeights().map((weight) => weight.clone());
+const batchesPerEpoch = Math.ceil(SAMPLES / BATCH);
+
+function makeCallback(variant: Variant): DisposableCallback | undefined {
+  if (variant === "handwritten") return new HandwrittenTenRules({ csvPath: "handwritten.csv" });
+  if (variant === "generated") return new generated.TenRules();
+  return undefined;
+}
+
+/** Every fit starts from the same weights and learning rate, so every fit does the same work. */
+async function fit(callbacks: tf.Callback[]): Promise<tf.History> {
+  model.setWeights(initialWeights);
+  (model.optimizer as tf.SGDOptimizer).setLearningRate(LEARNING_RATE);
+  return model.fit(train.x, train.y, {
+    epochs: EPOCHS,
+    batchSize: BATCH,
+    validationData: [validation.x, validation.y],
+    shuffle: false,
+    verbose: 0,
+    callbacks,
+  });
+}
+
+async function timedFit(variant: Variant): Promise<{ wallMs: number; cpuMs: number }> {
+  const callback = makeCallback(variant);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await fit(callback ? [callback] : []);
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  callback?.dispose();
+  return { wallMs, cpuMs: (used.user + used.system) / 1000 };
+}
+
+const samples: Record<Variant, { wallMs: number; cpuMs: number }[]> = { none: [], handwritten: [], generated: [] };
+for (const variant of VARIANTS) await timedFit(variant); // warm-up: JIT, kernels, file handles
+for (let round = 0; round < rounds; round += 1) {
+  // Rotate the order so that no variant always follows the same one.
+  const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
+  for (const variant of order) samples[variant].push(await timedFit(variant));
+}
+
+/** One fit with phase marks, read counts, tensor counts, hook times and the lines printed. */
+async function countedFit(variant: Variant) {
+  const callback = makeCallback(variant);
+  const hookTime = callback ? timeHooks(callback) : { ms: 0 };
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => void printed.push(args.map(String).join(" "));
+  reads.clear();
+  const tensorsBefore = tf.memory().numTensors;
+  let history: tf.History;
+  try {
+    history = await fit(callback ? [new PhaseMarker(), callback] : [new PhaseMarker()]);
+  } finally {
+    console.log = log;
+    phase = "outside";
+  }
+  const tensorsAfterFit = tf.memory().numTensors;
+  callback?.dispose();
+  const tensorsAfterDispose = tf.memory().numTensors;
+  const epochs = history.epoch.length;
+  return {
+    epochs,
+    batches: epochs * batchesPerEpoch,
+    reads: Object.fromEntries(reads),
+    tensorsBefore,
+    tensorsAfterFit,
+    tensorsAfterDispose,
+    hookMs: hookTime.ms,
+    printed,
+    firings: variant === "generated" ? (callback as unknown as RulesCallback).firings.length : undefined,
+  };
+}
+
+const counts = { none: await countedFit("none"), handwritten: await countedFit("handwritten"), generated: await countedFit("generated") };
+
+/** The two CSV logs, as numbers: the hand-written and the generated callbacks must have taken the same decisions. */
+function csvNumbers(file: string): number[][] {
+  const [header, ...rows] = readFileSync(file, "utf8").trim().split(/\r?\n/);
+  const columns = header.split(",");
+  const order = ["epoch", "acc", "loss", "val_acc", "val_loss", "lr"].map((name) => columns.indexOf(name));
+  return rows.map((row) => {
+    const cells = row.split(",");
+    return order.map((index) => Number(cells[index]));
+  });
+}
+const handwrittenCsv = csvNumbers("handwritten.csv");
+const generatedCsv = csvNumbers("ten-rules.csv");
+const sameDecisions =
+  handwrittenCsv.length === generatedCsv.length &&
+  handwrittenCsv.every((row, i) => row.every((value, j) => Math.abs(value - generatedCsv[i][j]) <= 1e-12 * Math.max(1, Math.abs(value)))) &&
+  JSON.stringify(counts.handwritten.printed) === JSON.stringify(counts.generated.printed);
+
+process.stdout.write(
+  `${JSON.stringify({
+    setup: { samples: SAMPLES, validation: VALIDATION, features: FEATURES, batch: BATCH, epochs: EPOCHS, batchesPerEpoch, rounds, backend: tf.getBackend() },
+    samples,
+    counts,
+    sameDecisions,
+    lrByEpoch: generatedCsv.map((row) => row[5]),
+  })}\n`,
+);
