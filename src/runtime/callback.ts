@@ -3,6 +3,7 @@
 // histories, best weights and writers, and performs and records each action.
 // Generated classes only say which rules fire when.
 import * as tf from "@tensorflow/tfjs";
+import { WriteError } from "./atomic.js";
 import { CheckpointKeeper, saveModel } from "./checkpoint.js";
 import { CsvLogger } from "./csv.js";
 import { formatTemplate, type FormatArg } from "./format.js";
@@ -10,6 +11,7 @@ import { MetricHistory } from "./history.js";
 import { readMetrics, type Logs } from "./logs.js";
 import { getLearningRate, setLearningRate } from "./lr.js";
 import { resolveMode, type Direction, type Mode } from "./modes.js";
+import { ProgressRenderer, progressPlan } from "./progress.js";
 import { scalarsForLogs, TensorBoardWriter } from "./tensorboard.js";
 import { ImprovesTracker, PlateauTracker } from "./trackers.js";
 import { BestWeights } from "./weights.js";
@@ -465,6 +467,7 @@ export abstract class RulesCallback extends tf.Callback {
     what: "model" | "weights",
     keep?: { count: number; rankBy?: Predicate },
   ): Promise<void> {
+    await this.writersForThisFit();
     try {
       await saveModel(this.model, path, { weightsOnly: what === "weights" });
       if (keep) {
@@ -474,18 +477,27 @@ export abstract class RulesCallback extends tf.Callback {
           keeper = new CheckpointKeeper(keep.count, keep.rankBy ? "best" : "newest");
           this.keepers.set(key, keeper);
         }
-        const best = keep.rankBy?.tracker.best;
-        const score = keep.rankBy && best !== undefined ? { value: best, direction: keep.rankBy.direction } : undefined;
+        // Rank by the metric's value now, not the predicate's best: a rule like
+        // `when val_loss improves or epoch == 9` also saves without a new best.
+        const rankBy = keep.rankBy;
+        const value = rankBy === undefined ? undefined : this.current[rankBy.metric];
+        const score = rankBy && value !== undefined ? { value, direction: rankBy.direction } : undefined;
         await keeper.add(path, score);
       }
     } catch (error) {
-      throw new RuleError(rule, `could not save ${what} to ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw await this.writeFailed(rule, `could not save ${what} to`, path, error);
     }
     this.record(rule, "save", { detail: path });
     this.say(`Epoch ${this.epoch + 1}: saving ${what} to ${path}`);
   }
 
+  /**
+   * One CSV row, as Keras' CSVLogger writes it: header `epoch` + the metrics the
+   * fit loop reports (params.metrics, which holds the val_ ones when validation
+   * is on) sorted by name + `lr`, written when the file is first logged to in a fit.
+   */
   protected async log(rule: RuleSite, path: string, options: { separator?: string; append?: boolean } = {}): Promise<void> {
+    await this.writersForThisFit();
     try {
       let logger = this.csvLoggers.get(path);
       if (!logger) {
@@ -495,26 +507,112 @@ export abstract class RulesCallback extends tf.Callback {
       }
       await logger.writeRow(this.epoch, { ...this.current, lr: this.lr });
     } catch (error) {
-      throw new RuleError(rule, `could not write ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw await this.writeFailed(rule, "could not write the CSV log", path, error);
     }
     this.record(rule, "log", { detail: path });
   }
 
+  /**
+   * The reported metrics and `lr` as scalars in Keras' TensorBoard layout.
+   * Epoch rules write at the epoch index; batch rules at the global step as
+   * Keras' TensorBoard numbers it, the count of batches trained (1 for the
+   * first batch: Keras increments it at batch begin).
+   */
   protected async tensorboard(rule: RuleSite, dir: string): Promise<void> {
-    let writer = this.boards.get(dir);
-    if (!writer) {
-      writer = new TensorBoardWriter(dir);
-      this.boards.set(dir, writer);
-    }
-    const kind = rule.event === "batchEnd" || rule.event === "batchBegin" ? "batch" : "epoch";
-    const step = kind === "batch" ? this.step : this.epoch;
-    for (const scalar of scalarsForLogs(kind, this.current, this.lr)) writer.scalar(scalar.run, scalar.tag, step, scalar.value);
+    await this.writersForThisFit();
+    const batchLevel = rule.event === "batchEnd" || rule.event === "batchBegin";
+    const step = batchLevel ? this.step + 1 : this.epoch;
+    const values: Record<string, number | undefined> = {};
+    for (const name of this.reported) values[name] = this.current[name];
     try {
+      let writer = this.boards.get(dir);
+      if (!writer) {
+        writer = new TensorBoardWriter(dir);
+        this.boards.set(dir, writer);
+      }
+      for (const scalar of scalarsForLogs(batchLevel ? "batch" : "epoch", values, this.lr)) {
+        writer.scalar(scalar.run, scalar.tag, step, scalar.value);
+      }
       await writer.flush();
     } catch (error) {
-      throw new RuleError(rule, `could not write TensorBoard events to ${dir}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw await this.writeFailed(rule, "could not write TensorBoard events to", dir, error);
     }
     this.record(rule, "tensorboard", { detail: dir });
+  }
+
+  private progressBar: ProgressRenderer | undefined;
+  /** The fit (its startedAt) the progress bar belongs to. */
+  private progressFit = Number.NaN;
+
+  /** Where `progress` draws; process.stdout (a bar on a terminal, one line per epoch elsewhere). */
+  protected get progressStream(): NodeJS.WritableStream {
+    return process.stdout;
+  }
+
+  /**
+   * Draws the progress bar: at batch events the bar (running means of the batch
+   * metrics), at epoch end the epoch's final metrics, val_ ones included. Off a
+   * terminal, one line per epoch, written when the epoch is over.
+   */
+  protected progress(rule: RuleSite): void {
+    if (this.progressBar === undefined || this.progressFit !== this.startedAt) {
+      this.progressBar?.finish();
+      this.progressFit = this.startedAt;
+      this.progressBar = new ProgressRenderer(this.progressStream, () => performance.now());
+      this.progressBar.start(progressPlan(this.params), this.startedAt);
+    }
+    const metrics: Array<[string, number]> = [];
+    for (const name of this.reported) {
+      const value = this.current[name];
+      if (value !== undefined) metrics.push([name, value]);
+    }
+    switch (rule.event) {
+      case "batchBegin":
+        this.progressBar.batchEnd(this.epoch, this.batch);
+        break;
+      case "batchEnd":
+        this.progressBar.batchEnd(this.epoch, this.batch + 1, metrics);
+        break;
+      case "epochBegin":
+        this.progressBar.epochBegin(this.epoch);
+        break;
+      case "epochEnd":
+        this.progressBar.epochEnd(this.epoch, metrics);
+        break;
+      case "trainBegin":
+      case "trainEnd":
+        break;
+    }
+  }
+
+  /** The fit (its startedAt) that the open writers belong to. */
+  private writersFit = Number.NaN;
+
+  /**
+   * Writers are opened lazily and closed at train end. A fit that failed never
+   * reached train end: close what it left open before the next fit writes, so a
+   * CSV log starts over (or appends) and TensorBoard gets new event files.
+   */
+  private async writersForThisFit(): Promise<void> {
+    if (this.writersFit === this.startedAt) return;
+    this.writersFit = this.startedAt;
+    const stale = [...this.csvLoggers.values(), ...this.boards.values()];
+    this.csvLoggers.clear();
+    this.boards.clear();
+    // Their failures were reported when they happened.
+    await Promise.allSettled(stale.map((writer) => writer.close()));
+  }
+
+  /**
+   * A write failed: training stops with a RuleError naming the rule and the
+   * path. Every other writer is closed first, so what they wrote is complete on
+   * disk (CSV rows, TensorBoard events); checkpoints are never half-replaced.
+   */
+  private async writeFailed(rule: RuleSite, what: string, path: string, error: unknown): Promise<RuleError> {
+    await this.closeWriters().catch(() => undefined);
+    const reason =
+      error instanceof WriteError && error.path === path ? error.reason : error instanceof Error ? error.message : String(error);
+    return new RuleError(rule, `${what} "${path}": ${reason}`, { cause: error });
   }
 
   protected async call(rule: RuleSite, name: string): Promise<void> {
@@ -534,13 +632,16 @@ export abstract class RulesCallback extends tf.Callback {
     this.record(rule, "call", { detail: name });
   }
 
+  /** Train end (or a failed write): settles the progress bar, flushes, fsyncs and closes every file writer. */
   private async closeWriters(): Promise<void> {
-    const closing: Promise<void>[] = [];
-    for (const logger of this.csvLoggers.values()) closing.push(logger.close());
-    for (const board of this.boards.values()) closing.push(board.close());
+    this.progressBar?.finish();
+    this.progressBar = undefined;
+    const writers = [...this.csvLoggers.values(), ...this.boards.values()];
     this.csvLoggers.clear();
     this.boards.clear();
-    await Promise.all(closing);
+    const results = await Promise.allSettled(writers.map((writer) => writer.close()));
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failure) throw failure.reason;
   }
 
   /** Free best-weight snapshots. Call when the callback will not be used again. */
