@@ -104,6 +104,8 @@ export function orderForDisplay(metrics: ReadonlyArray<[string, number]>): Array
 interface EpochState {
   epoch: number;
   startedAt: number;
+  /** When its last batch ended: an epoch settled later (by the next epoch or finish()) ended then. */
+  lastBatchAt: number | undefined;
   batchesSeen: number;
   /** Running sums of batch metrics weighted by batch size, and the weight so far. */
   sums: Map<string, number>;
@@ -154,7 +156,7 @@ export class ProgressRenderer {
   epochBegin(epoch: number): void {
     if (this.current?.epoch === epoch) return;
     this.settle();
-    this.current = { epoch, startedAt: this.now(), batchesSeen: 0, sums: new Map(), weight: 0, shown: [] };
+    this.current = { epoch, startedAt: this.now(), lastBatchAt: undefined, batchesSeen: 0, sums: new Map(), weight: 0, shown: [] };
     if (this.interactive) {
       this.bar = new cliProgress.SingleBar({
         stream: this.stream,
@@ -177,6 +179,7 @@ export class ProgressRenderer {
     const state = this.current as EpochState;
     const previous = state.batchesSeen;
     state.batchesSeen = batchesDone;
+    state.lastBatchAt = this.now();
     if (metrics !== undefined && batchesDone > previous) {
       const weight = this.batchWeight(batchesDone - 1);
       state.weight += weight;
@@ -195,7 +198,7 @@ export class ProgressRenderer {
     const state = this.current as EpochState;
     if (state.batchesSeen === 0 && this.plan.batchesPerEpoch !== undefined) state.batchesSeen = this.plan.batchesPerEpoch;
     state.shown = orderForDisplay(metrics);
-    this.settle();
+    this.settle(this.now());
   }
 
   /** Train end: settles an epoch still open and leaves the display as it is. */
@@ -216,11 +219,12 @@ export class ProgressRenderer {
     return Math.max(1, Math.min(batchSize, samples - index * batchSize));
   }
 
-  private settle(): void {
+  /** Writes the open epoch's final line (or bar); it ended at `endedAt`, by default when its last batch ended. */
+  private settle(endedAt?: number): void {
     const state = this.current;
     if (state === undefined) return;
     this.current = undefined;
-    const now = this.now();
+    const now = endedAt ?? state.lastBatchAt ?? this.now();
     this.lastEpochEndedAt = now;
     this.epochsDone += 1;
     if (this.bar !== undefined) {
