@@ -471,7 +471,7 @@ export abstract class RulesCallback extends tf.Callback {
     try {
       await saveModel(this.model, path, { weightsOnly: what === "weights" });
       if (keep) {
-        const key = `${rule.at}\u0000${what}`;
+        const key = this.saveActionKey(rule);
         let keeper = this.keepers.get(key);
         if (!keeper) {
           keeper = new CheckpointKeeper(keep.count, keep.rankBy ? "best" : "newest");
@@ -489,6 +489,21 @@ export abstract class RulesCallback extends tf.Callback {
     }
     this.record(rule, "save", { detail: path });
     this.say(`Epoch ${this.epoch + 1}: saving ${what} to ${path}`);
+  }
+
+  /** Which save action of its rule is running, so each `save ... keep K` of one rule keeps its own K. */
+  private saveFiring = { key: "", ordinal: 0 };
+
+  /**
+   * A key per save action: the rule and the action's place among the saves of
+   * one firing. A rule fires at most once per event and runs its actions in
+   * order, so the n-th save of a firing is always the same action.
+   */
+  private saveActionKey(rule: RuleSite): string {
+    const firing = [rule.at, rule.event, this.startedAt, this.epoch, this.step, this.batch].join("\u0000");
+    if (this.saveFiring.key === firing) this.saveFiring.ordinal += 1;
+    else this.saveFiring = { key: firing, ordinal: 0 };
+    return `${rule.at}\u0000${this.saveFiring.ordinal}`;
   }
 
   /**
