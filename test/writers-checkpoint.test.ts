@@ -150,6 +150,14 @@ describe("keep K", () => {
       stamps: [3],
     },
     {
+      name: "two saves in one rule keep their K each",
+      rule: `every 1 epochs then save weights to "{dir}/s-{epoch}" keep 1, save weights to "{dir}/t-{epoch}" keep 2`,
+      series: { val_loss: [1, 1, 1] },
+      // s-1..s-3 keep the newest one, t-1..t-3 the newest two.
+      kept: ["s-3", "t-2", "t-3"],
+      stamps: [2, 1, 2],
+    },
+    {
       name: "plateau is no ranking: the K newest",
       rule: `when val_loss plateau 1 then save weights to "{dir}/p-{epoch}" keep 1`,
       series: { val_loss: [1, 1.1, 1.2, 0.5, 0.6] },
@@ -161,7 +169,7 @@ describe("keep K", () => {
   for (const row of table) {
     it(row.name, async () => {
       const dir = await caseDir();
-      const Keep = await loadRules(`callback Keep {\n  ${row.rule.replace("{dir}", dir)}\n}`, "keep", "Keep");
+      const Keep = await loadRules(`callback Keep {\n  ${row.rule.replaceAll("{dir}", dir)}\n}`, "keep", "Keep");
       const run = await drive(new Keep(), { epochs: row.series });
       expect((await fs.readdir(dir)).sort()).toEqual(row.kept);
       for (const [i, name] of row.kept.entries()) {
