@@ -6,6 +6,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { RuleError } from "../src/runtime/callback.js";
 import { loadRules, removeLoadedRules } from "./support/rules-module.js";
 import { classes, classifier, temporaryDirectory } from "./support/writers-fit.js";
 
@@ -223,5 +224,26 @@ describe("log to, in a real fit", () => {
     expect(await fs.readFile(file, "utf8")).toBe(kerasCsv(",", probe.reported, [{ header: true, rows }]));
     model.dispose();
     tf.dispose([train.xs, train.ys, validation.xs, validation.ys]);
+  });
+
+  it("a log that cannot be opened stops the fit with a RuleError naming the rule and the file", async () => {
+    const dir = caseDir();
+    await fs.mkdir(dir, { recursive: true });
+    const blocker = path.join(dir, "blocker");
+    await fs.writeFile(blocker, "a file where a folder should be");
+    const file = path.join(blocker, "train.csv");
+    const Blocked = await loadRules(`callback Blocked {\n  on epoch end then log to "${file}"\n}`, "blocked", "Blocked");
+    const model = classifier(0.1);
+    const train = classes(12);
+    const error = await model.fit(train.xs, train.ys, { epochs: 3, batchSize: 6, callbacks: [new Blocked()], verbose: 0 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RuleError);
+    expect((error as RuleError).message).toBe(
+      `blocked.rules:2:3 (on epoch end then log to "${file}"): could not write the CSV log "${file}": "${blocker}" is a file, not a directory`,
+    );
+    model.dispose();
+    tf.dispose([train.xs, train.ys]);
   });
 });

@@ -5,6 +5,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { RuleError } from "../src/runtime/callback.js";
 import { loadRules, removeLoadedRules } from "./support/rules-module.js";
 import { decodeScalarEvent, only, readRecords, readRun, text } from "./support/tensorboard-reader.js";
 import { classes, classifier, temporaryDirectory } from "./support/writers-fit.js";
@@ -111,6 +112,27 @@ describe("tensorboard, in a real fit", () => {
       expect(scalars.filter((s) => s.tag === "epoch_loss").map((s) => s.step), file).toEqual([0n, 1n]);
     }
     expect(await fs.readdir(logDir)).toEqual(["train"]); // no validation data: no validation run
+    model.dispose();
+    tf.dispose([train.xs, train.ys]);
+  });
+
+  it("a log dir that cannot be created stops the fit with a RuleError naming the rule and the directory", async () => {
+    const blocker = path.join(root.dir, "blocker");
+    await fs.writeFile(blocker, "a file where a folder should be");
+    const logDir = path.join(blocker, "runs");
+    const Blocked = await loadRules(`callback Blocked {\n  on batch end then tensorboard "${logDir}"\n}`, "blocked", "Blocked");
+    const model = classifier(0.1);
+    const train = classes(12);
+    const error = await model.fit(train.xs, train.ys, { epochs: 2, batchSize: 6, callbacks: [new Blocked()], verbose: 0 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RuleError);
+    expect((error as RuleError).rule.at).toBe("blocked.rules:2:3");
+    expect((error as RuleError).message).toBe(
+      `blocked.rules:2:3 (on batch end then tensorboard "${logDir}"): could not write TensorBoard events to "${logDir}": ` +
+        `cannot write "${path.join(logDir, "train")}": "${blocker}" is a file, not a directory`,
+    );
     model.dispose();
     tf.dispose([train.xs, train.ys]);
   });
