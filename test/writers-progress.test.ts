@@ -2,10 +2,11 @@
 // ProgressRenderer it shares with ProgressBarCallback under a scripted clock.
 import * as tf from "@tensorflow/tfjs";
 import { Writable } from "node:stream";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { RulesCallback, type Logs, type RuleSite } from "../src/runtime/callback.js";
 import { ProgressRenderer, formatMetricValue, type ProgressPlan } from "../src/runtime/progress.js";
+import { loadRules, removeLoadedRules } from "./support/rules-module.js";
 import { classes, classifier } from "./support/writers-fit.js";
 
 class FakeStream extends Writable {
@@ -61,6 +62,9 @@ class ProgressRules extends RulesCallback {
 beforeAll(async () => {
   await tf.setBackend("cpu");
 });
+afterAll(async () => {
+  await removeLoadedRules();
+});
 
 /** 20 samples in batches of 8 (3 batches, the last of 4), validation on, 3 epochs. */
 async function fitWith(callback: tf.Callback): Promise<Record<string, number[]>> {
@@ -107,6 +111,26 @@ describe("progress off a TTY: one line per epoch", () => {
       }
     });
   }
+});
+
+describe("progress in a compiled class", () => {
+  it("the emitter's `on batch end then progress` / `on epoch end then progress` draw as the hand-written class does", async () => {
+    const Compiled = await loadRules(`callback Bar {\n  on batch end then progress\n  on epoch end then progress\n}`, "bar", "Bar");
+    const stream = new FakeStream(false);
+    // Only the stream is redirected; the hooks are the generated ones.
+    class Redirected extends (Compiled as unknown as new () => RulesCallback) {
+      protected override get progressStream(): NodeJS.WritableStream {
+        return stream;
+      }
+    }
+    const logged = await fitWith(new Redirected());
+    const lines = stream.text.trimEnd().split("\n");
+    expect(lines).toHaveLength(3);
+    lines.forEach((line, epoch) => {
+      expect(line).toMatch(new RegExp(`^Epoch ${epoch + 1}/3 - 3/3 - `));
+      for (const name of ["loss", "acc", "val_loss", "val_acc"]) expect(line).toContain(`${name}: ${formatMetricValue(logged[name]?.[epoch] as number)}`);
+    });
+  });
 });
 
 describe("progress on a TTY", () => {
