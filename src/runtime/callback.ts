@@ -676,6 +676,13 @@ export abstract class RulesCallback extends tf.Callback {
     await this.leave("epochBegin");
   }
 
+  // Counts the global step (and the batch index) for classes without batch rules too,
+  // so firings and `step` at epoch events say how many batches have run.
+  override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
+    await this.enter("batchEnd", batch, logs);
+    await this.leave("batchEnd");
+  }
+
   override async onTrainEnd(logs?: Logs): Promise<void> {
     await this.enter("trainEnd", 0, logs);
     await this.leave("trainEnd");
