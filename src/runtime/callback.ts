@@ -633,7 +633,7 @@ export abstract class RulesCallback extends tf.Callback {
   protected async call(rule: RuleSite, name: string): Promise<void> {
     const hook = this.hooks[name];
     if (!hook) throw new RuleError(rule, `no hook \`${name}\` was given in the options (hooks: { ${name}: (context) => ... })`);
-    await hook({
+    const context: HookContext = {
       callback: this,
       model: this.model,
       rule,
@@ -643,7 +643,13 @@ export abstract class RulesCallback extends tf.Callback {
       lr: this.lr,
       elapsed: this.elapsed,
       metrics: { ...this.current },
-    });
+    };
+    try {
+      await hook(context);
+    } catch (error) {
+      // Name the rule that called it; the hook's own error stays the cause.
+      throw new RuleError(rule, `hook \`${name}\` failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
     this.record(rule, "call", { detail: name });
   }
 
