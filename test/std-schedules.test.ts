@@ -8,10 +8,12 @@ import {
   CosineDecay,
   ExponentialDecay,
   OneCycle,
+  PiecewiseConstantDecay,
   PolynomialDecay,
   type CosineDecayOptions,
   type ExponentialDecayOptions,
   type OneCycleOptions,
+  type PiecewiseConstantDecayOptions,
   type PolynomialDecayOptions,
 } from "cbc";
 import { drive } from "./support/drive.js";
@@ -23,6 +25,18 @@ function exponential(o: ExponentialDecayOptions, step: number): number {
   let p = step / o.decaySteps;
   if (o.staircase) p = Math.floor(p);
   return o.initialLearningRate * o.decayRate ** p;
+}
+
+/**
+ * PiecewiseConstantDecay.__call__: values[0] where step <= boundaries[0], values[-1] where step > boundaries[-1],
+ * values[i] where boundaries[i-1] < step <= boundaries[i].
+ */
+function piecewiseConstant(o: PiecewiseConstantDecayOptions, step: number): number {
+  const { boundaries, values } = o;
+  if (step <= boundaries[0]) return values[0];
+  if (step > boundaries[boundaries.length - 1]) return values[values.length - 1];
+  for (let i = 1; i < boundaries.length; i++) if (boundaries[i - 1] < step && step <= boundaries[i]) return values[i];
+  throw new Error("unreachable for increasing boundaries");
 }
 
 /**
@@ -185,6 +199,41 @@ const EXPONENTIAL: Row<ExponentialDecayOptions>[] = [
   },
 ];
 
+const PIECEWISE: Row<PiecewiseConstantDecayOptions>[] = [
+  {
+    name: "Keras' docstring example, scaled down",
+    // Keras: boundaries [100000, 110000], values [1.0, 0.5, 0.1]: 1.0 for the first 100001 steps, 0.5 for the next 10000.
+    options: { boundaries: [5, 10], values: [1, 0.5, 0.1] },
+    anchors: [
+      [0, 1],
+      [5, 1], // step <= 5
+      [6, 0.5],
+      [10, 0.5],
+      [11, 0.1],
+    ],
+  },
+  {
+    name: "one boundary at 0",
+    options: { boundaries: [0], values: [0.1, 0.01] },
+    anchors: [
+      [0, 0.1],
+      [1, 0.01],
+    ],
+  },
+  {
+    name: "boundaries between steps",
+    options: { boundaries: [2.5, 7.5, 20], values: [3, 2, 1, 0.5] },
+    anchors: [
+      [2, 3],
+      [3, 2],
+      [7, 2],
+      [8, 1],
+      [20, 1],
+      [21, 0.5],
+    ],
+  },
+];
+
 const POLYNOMIAL: Row<PolynomialDecayOptions>[] = [
   {
     name: "linear to end, then flat",
@@ -323,6 +372,7 @@ function family<O extends object>(kind: string, rows: Row<O>[], make: (options: 
 
 const cases = [
   ...family("ExponentialDecay", EXPONENTIAL, (o) => new ExponentialDecay(o), exponential),
+  ...family("PiecewiseConstantDecay", PIECEWISE, (o) => new PiecewiseConstantDecay(o), piecewiseConstant),
   ...family("PolynomialDecay", POLYNOMIAL, (o) => new PolynomialDecay(o), polynomial),
   ...family("CosineDecay", COSINE, (o) => new CosineDecay(o), cosine),
   ...family("OneCycle", ONE_CYCLE, (o) => new OneCycle(o), oneCycle),
@@ -395,6 +445,15 @@ describe("schedule options", () => {
     [() => new OneCycle({ maxLr: 0.1, totalSteps: 2.5 }), "OneCycle: option `totalSteps`: expected an integer > 0, got 2.5"],
     [() => new OneCycle({ maxLr: 0.1, totalSteps: 10, pctStart: 1.5 }), "OneCycle: option `pctStart`: expected a number in [0, 1], got 1.5"],
     [() => new OneCycle({ maxLr: 0, totalSteps: 10 }), "OneCycle: option `maxLr`: expected a number > 0, got 0"],
+    [
+      () => new PiecewiseConstantDecay({ boundaries: [10, 20], values: [1, 0.5] }),
+      "PiecewiseConstantDecay: options `boundaries` and `values`: `values` must hold one more number than `boundaries` (one value per interval), got 2 boundaries [10,20] and 2 values [1,0.5]",
+    ],
+    [() => new PiecewiseConstantDecay({ values: [1] } as unknown as PiecewiseConstantDecayOptions), "PiecewiseConstantDecay: option `boundaries`: expected an array of numbers, got nothing"],
+    [
+      () => new PiecewiseConstantDecay({ boundaries: [1, Number.NaN], values: [1, 2, 3] }),
+      "PiecewiseConstantDecay: option `boundaries.1`: expected a finite number, got NaN",
+    ],
   ])("%#: %s", (make, message) => {
     expect(make).toThrow(message);
   });
