@@ -1,7 +1,7 @@
 // ReduceLROnPlateau from the standard library: Keras 3's edge cases as a scenario table (numbers and scalar
 // tensors, Adam and SGD), the known deviations pinned, one real model.fit, and options validation.
 import * as tf from "@tensorflow/tfjs";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { callbacks, ReduceLROnPlateau, type ReduceLROnPlateauOptions } from "cbc";
 import { drive, type Value } from "./support/drive.js";
 
@@ -181,6 +181,20 @@ describe("ReduceLROnPlateau scenarios (Keras 3 semantics)", () => {
     expect(callback.firings).toEqual([
       expect.objectContaining({ action: "lr", epoch: 1, from: 0.1, to: 0.05, rule: expect.stringMatching(/^reduce-lr-on-plateau\.rules:\d+:\d+$/) }),
     ]);
+  });
+});
+
+describe("ReduceLROnPlateau verbose", () => {
+  test("verbose 1 prints Keras' line at each reduction, verbose 0 nothing", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      // e1 wait=1 >= 1: 0.1 -> 0.05 (Keras: "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.05.").
+      await drive(new ReduceLROnPlateau({ patience: 1, factor: 0.5, verbose: 1 }), { epochs: { val_loss: [1, 1] }, initialLr: 0.1 });
+      await drive(new ReduceLROnPlateau({ patience: 1, factor: 0.5 }), { epochs: { val_loss: [1, 1] }, initialLr: 0.1 });
+      expect(log.mock.calls.map((call) => call[0])).toEqual(["Epoch 2: ReduceLROnPlateau reducing learning rate to 0.05."]);
+    } finally {
+      log.mockRestore();
+    }
   });
 });
 
