@@ -331,7 +331,15 @@ class RulesErrorMessages implements IParserErrorMessageProvider {
   buildNotAllInputParsedMessage(options: { firstRedundant: IToken; ruleName: string }): string {
     const actual = options.firstRedundant;
     const { expected, words } = this.statementExpected();
-    return this.finish(expected, actual, this.at.previousOf(actual), words, true);
+    const previous = this.at.previousOf(actual);
+    const message = this.finish(expected, actual, previous, words, true);
+    // `save model to ckpt/best`: a path without quotes parses as a name up to the `/`.
+    const beforePrevious = previous === undefined ? undefined : this.at.previousOf(previous);
+    const pathWord = beforePrevious !== undefined && (beforePrevious.tokenType === To || beforePrevious.tokenType === Tensorboard);
+    if (!pathWord || previous === undefined || !tokenMatcher(previous, Identifier) || !tokenMatcher(actual, MulOp)) return message;
+    const info = JSON.parse(message) as ParseErrorInfo;
+    info.hint = `write the path as a string in double quotes, as in \`"${previous.image}${actual.image}..."\`; a bare name there must be a string param`;
+    return JSON.stringify(info);
   }
 
   buildNoViableAltMessage(options: {
@@ -962,6 +970,7 @@ export class RulesParser extends CstParser implements MessageContext {
                 this.CONSUME(Comma);
                 this.SUBRULE3(this.expression, { LABEL: "item" });
               });
+              this.OPTION3(() => this.CONSUME2(Comma, { LABEL: "trailingComma" }));
             });
             this.CONSUME(RBracket);
           },

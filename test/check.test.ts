@@ -610,3 +610,121 @@ function readFixtures(): string[] {
     .filter((f) => f.endsWith(".rules"))
     .map((f) => readFileSync(new URL(f, dir), "utf8"));
 }
+
+describe("required params", () => {
+  it("a param with no default that is neither optional nor fn is a required option, of any type", () => {
+    const checked = checkClean(
+      'callback Checkpoint(filepath: string, monitor: metric, every_n: int, factor: number, enabled: bool, mode: "min" | "max", bounds: number[], schedule: fn(epoch), floor: number?) {\n' +
+        "  when monitor improves mode mode and enabled then save model to filepath\n" +
+        "  every every_n epochs then lr = max(lr * factor, schedule(epoch))\n" +
+        "  on epoch begin then lr = piecewise(epoch, bounds, bounds)\n" +
+        "  when monitor improves baseline floor then stop\n" +
+        "}\n",
+    );
+    expect(checked.callbacks[0].params.map((p) => [p.name, p.optional, p.defaultValue])).toEqual([
+      ["filepath", false, undefined],
+      ["monitor", false, undefined],
+      ["every_n", false, undefined],
+      ["factor", false, undefined],
+      ["enabled", false, undefined],
+      ["mode", false, undefined],
+      ["bounds", false, undefined],
+      ["schedule", false, undefined],
+      ["floor", true, undefined],
+    ]);
+  });
+});
+
+describe("paths and separators from string params", () => {
+  const source =
+    'callback Writers(filepath: string, filename: string = "log-{epoch}.csv", sep: string = ";", log_dir: string = "tb") {\n' +
+    "  when val_loss improves then save weights to filepath\n" +
+    '  when val_acc improves then save model to "best/{val_acc:.3f}"\n' +
+    "  on epoch end then log to filename separator sep append\n" +
+    "  on epoch end then tensorboard log_dir\n" +
+    "}\n";
+  const checked = checkClean(source);
+  const [writers] = checked.callbacks;
+
+  it("resolves each name to its param", () => {
+    const operands = writers.rules.flatMap((r) => r.rule.actions).flatMap((a) => {
+      if (a.kind === "save") return [a.path];
+      if (a.kind === "log") return [a.path, ...(a.separator ? [a.separator] : [])];
+      if (a.kind === "tensorboard") return [a.dir];
+      return [];
+    });
+    expect(operands.map((o) => (o.kind === "ident" ? [o.name, checked.resolutions.get(o)] : [o.value, undefined]))).toEqual([
+      ["filepath", param("filepath")],
+      ["best/{val_acc:.3f}", undefined],
+      ["filename", param("filename")],
+      ["sep", param("sep")],
+      ["log_dir", param("log_dir")],
+    ]);
+  });
+
+  it("a template from a param reads every metric, and the class counts steps for its `{step}`", () => {
+    // The literal path names val_acc: it reads that metric only.
+    expect(writers.rules.map((r) => [r.readsAllMetrics, r.metrics.map((m) => (m.kind === "literal" ? m.name : m.param))])).toEqual([
+      [true, ["val_loss"]],
+      [false, ["val_acc"]],
+      [true, []],
+      [true, []],
+    ]);
+    expect(writers.events).toEqual(["batchEnd", "epochEnd"]);
+  });
+});
+
+describe("number[] params and piecewise", () => {
+  it("folds list defaults, resolves the list arguments and records each pair once", () => {
+    const checked = checkClean(
+      "callback Schedule(boundaries: number[] = [10, 2 * 10], values: number[] = [1e-1, .01, -1e-3], empty: number[] = [], late: number[]) {\n" +
+        "  on epoch begin then lr = piecewise(epoch, boundaries, values)\n" +
+        "  on batch end when piecewise(step, boundaries, values) > 0 then lr = piecewise(step, late, values)\n" +
+        "}\n",
+    );
+    const [schedule] = checked.callbacks;
+    expect(schedule.params.map((p) => [p.name, p.type, p.defaultValue])).toEqual([
+      ["boundaries", "number[]", [10, 20]],
+      ["values", "number[]", [0.1, 0.01, -0.001]],
+      ["empty", "number[]", []],
+      ["late", "number[]", undefined],
+    ]);
+    expect(schedule.piecewise).toEqual([
+      { boundaries: "boundaries", values: "values" },
+      { boundaries: "late", values: "values" },
+    ]);
+    expect(resolutionsOf(checked, schedule.rules[0].rule)).toEqual([
+      ["epoch", builtin("epoch")],
+      ["boundaries", param("boundaries")],
+      ["values", param("values")],
+    ]);
+    expect(valueSchema(schedule.params[0]).safeParse([1, 2]).success).toBe(true);
+    expect(valueSchema(schedule.params[0]).safeParse([1, "2"]).success).toBe(false);
+    expect(describeSpec(schedule.params[0])).toBe("a list of numbers");
+  });
+
+  it("may be called in a `let` initial value and a static operand: params are known at construction", () => {
+    const checked = checkClean(
+      "callback S(b: number[] = [1], v: number[] = [2, 3]) {\n  let start = piecewise(0, b, v)\n  every piecewise(1, b, v) epochs then lr *= 0.5\n}\n",
+    );
+    expect(checked.callbacks[0].piecewise).toEqual([{ boundaries: "b", values: "v" }]);
+  });
+});
+
+describe("the progress action", () => {
+  it("reads every metric, at batch and epoch events, without a warning", () => {
+    const checked = checkClean("on batch end then progress\non epoch begin then progress\non epoch end then progress\n");
+    expect(checked.callbacks[0].rules.map((r) => [r.event, r.readsAllMetrics, r.rule.actions.map((a) => a.kind)])).toEqual([
+      ["batchEnd", true, ["progress"]],
+      ["epochBegin", true, ["progress"]],
+      ["epochEnd", true, ["progress"]],
+    ]);
+  });
+
+  it("is still a name elsewhere: a let, a metric, a param", () => {
+    const checked = checkClean("callback P(progress: number = 1) {\n  on epoch end when progress > 0 then progress\n}\n");
+    const rule = checked.callbacks[0].rules[0].rule;
+    expect(resolutionsOf(checked, rule)).toEqual([["progress", param("progress")]]);
+    expect(rule.actions.map((a) => a.kind)).toEqual(["progress"]);
+  });
+});

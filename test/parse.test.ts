@@ -263,6 +263,11 @@ describe("params", () => {
     ["x: number = -1", { type: "number", optional: false, default: "(- 1)" }],
     ["baseline: number?", { type: "number", optional: true, default: undefined }],
     ["schedule: fn(epoch, lr)", { type: "fn", optional: false, default: undefined }],
+    ["filepath: string", { type: "string", optional: false, default: undefined }],
+    ["boundaries: number[] = [100, 2e2]", { type: "number[]", optional: false, default: "[100 200]" }],
+    ["values: number[] = []", { type: "number[]", optional: false, default: "[]" }],
+    ["values: number[] = [-1, 0.5 * 2,]", { type: "number[]", optional: false, default: "[(- 1) (* 0.5 2)]" }],
+    ["values: number[]?", { type: "number[]", optional: true, default: undefined }],
   ])("%s", (source, expected: { type: string; optional: boolean; default: string | undefined }) => {
     const param = onlyParam(source);
     expect(param.type.kind).toBe(expected.type);
@@ -399,8 +404,55 @@ describe("actions", () => {
     ['tensorboard "logs/run1"', { kind: "tensorboard", dir: { value: "logs/run1" } }],
     ['print "hello"', { kind: "print", text: { value: "hello" } }],
     ["call on_plateau", { kind: "call", hook: { text: "on_plateau" } }],
+    ["progress", { kind: "progress" }],
+    ["progress = 1", { kind: "assign", target: { text: "progress" } }],
+    ["save model to filepath", { kind: "save", what: "model", path: { kind: "ident", name: "filepath" } }],
+    ["save weights to filepath keep 2", { kind: "save", what: "weights", path: { kind: "ident", name: "filepath" }, keep: { value: 2 } }],
+    ["log to filename", { kind: "log", append: false, path: { kind: "ident", name: "filename" } }],
+    ["log to filename separator sep append", { kind: "log", append: true, path: { kind: "ident", name: "filename" }, separator: { kind: "ident", name: "sep" } }],
+    // Soft keywords are names: Keras' own `separator` and `append` may be params.
+    ["log to separator separator separator append", { kind: "log", append: true, path: { name: "separator" }, separator: { name: "separator" } }],
+    ["tensorboard log_dir", { kind: "tensorboard", dir: { kind: "ident", name: "log_dir" } }],
   ])("%s", (source, expected) => {
     expect(onlyAction(source)).toMatchObject(expected);
+  });
+
+  it("spans a name operand and its action", () => {
+    const source = "when x then save model to filepath keep 3, tensorboard dir";
+    const [save, board] = onlyRule(source).actions;
+    if (save.kind !== "save" || board.kind !== "tensorboard") throw new Error("not save and tensorboard");
+    expect(text(source, save.path.span)).toBe("filepath");
+    expect(text(source, save.span)).toBe("save model to filepath keep 3");
+    expect(text(source, board.span)).toBe("tensorboard dir");
+  });
+
+  it("spans `number[]` and a list default, brackets included", () => {
+    const source = "callback C(b: number[] = [1, 2]) {}";
+    const [param] = onlyCallback(source).params;
+    expect(text(source, param.type.span)).toBe("number[]");
+    expect(param.default && text(source, param.default.span)).toBe("[1, 2]");
+  });
+
+  it("reads a list anywhere in an expression (the checker says where it may stand)", () => {
+    expect(sexp(condition("x < [1, [2]]"))).toBe("(< x [1 [2]])");
+  });
+
+  it("`progress` after a misspelled `then` is the action: the next rule keeps its place", () => {
+    const { program, diagnostics } = parse("on batch end tehn progress\nwhen loss > 1 then stop\n", "typo.rules");
+    expect(diagnostics.map((d) => [d.code, d.hint])).toEqual([["CBC104", "did you mean `then`?"]]);
+    expect(program.items.map((item) => (item.kind === "rule" ? item.actions.map((a) => a.kind) : item.kind))).toEqual([["progress"], ["stop"]]);
+  });
+
+  it("`log to NAME` after a misspelled `then` is the action too", () => {
+    const { program, diagnostics } = parse("every 2 epochs thn log to filename\nwhen loss > 1 then stop\n", "typo.rules");
+    expect(diagnostics.map((d) => d.code)).toEqual(["CBC104"]);
+    expect(program.items.map((item) => (item.kind === "rule" ? item.actions.map((a) => a.kind) : item.kind))).toEqual([["log"], ["stop"]]);
+  });
+
+  it("`progress` as a name in a trigger is no action: `every progress epochs when ...` is one rule", () => {
+    const rule = onlyRule("every progress epochs when loss > 1 then stop");
+    expect(rule.trigger).toMatchObject({ kind: "every", count: { kind: "ident", name: "progress" } });
+    expect(rule.condition && sexp(rule.condition)).toBe("(> loss 1)");
   });
 
   it("the restore action has no metric unless `of` names one", () => {
