@@ -11,6 +11,7 @@ import { MetricHistory } from "./history.js";
 import { readMetrics, type Logs } from "./logs.js";
 import { getLearningRate, setLearningRate } from "./lr.js";
 import { resolveMode, type Direction, type Mode } from "./modes.js";
+import { pyRepr } from "./pyfloat.js";
 import { ProgressRenderer, progressPlan } from "./progress.js";
 import { scalarsForLogs, TensorBoardWriter } from "./tensorboard.js";
 import { ImprovesTracker, PlateauTracker } from "./trackers.js";
@@ -385,8 +386,11 @@ export abstract class RulesCallback extends tf.Callback {
     if (from === value) return;
     setLearningRate(optimizer, value);
     this.record(rule, "lr", { from, to: value });
+    // As Keras prints it: ReduceLROnPlateau "reducing" at epoch end, LearningRateScheduler
+    // "setting" at epoch begin, the rate as a Python float (1e-05, not 0.00001).
     if (rule.event === "epochEnd" || rule.event === "epochBegin") {
-      this.say(`Epoch ${this.epoch + 1}: ${this.spec.className} ${value < from ? "reducing" : "setting"} learning rate to ${value}.`);
+      const verb = rule.event === "epochEnd" && value < from ? "reducing" : "setting";
+      this.say(`Epoch ${this.epoch + 1}: ${this.spec.className} ${verb} learning rate to ${pyRepr(value)}.`);
     }
   }
 
