@@ -9,6 +9,13 @@ export interface PlateauOptions {
   direction: Direction;
   baseline?: number;
   startEpoch?: number;
+  /**
+   * Which Keras class to follow where the two differ. A plateau written with
+   * a `cooldown` option is ReduceLROnPlateau's, whose best starts at +-inf
+   * in every Keras 3 release (so a NaN first value is not the best); without
+   * one, EarlyStopping's, where the first value is the best (LANGUAGE.md).
+   */
+  flavor?: "early-stopping" | "reduce-lr";
 }
 
 /**
@@ -28,6 +35,7 @@ export class PlateauTracker {
   private readonly direction: Direction;
   private readonly baseline: number | undefined;
   private readonly startEpoch: number;
+  private readonly reduceLrFlavor: boolean;
 
   private bestValue: number | undefined;
   private bestAt: number | undefined;
@@ -42,6 +50,7 @@ export class PlateauTracker {
     this.direction = options.direction;
     this.baseline = options.baseline;
     this.startEpoch = options.startEpoch ?? 0;
+    this.reduceLrFlavor = options.flavor === "reduce-lr";
   }
 
   get best(): number | undefined {
@@ -73,7 +82,7 @@ export class PlateauTracker {
     }
 
     // Step 2: improvement. `bestAt` marks "has a best", since the best may be NaN.
-    if (this.bestAt === undefined || beats(this.direction, value, this.bestValue as number, this.minDelta)) {
+    if (this.improves(value)) {
       this.bestValue = value;
       this.bestAt = epoch;
       this.lastImproved = true;
@@ -91,6 +100,13 @@ export class PlateauTracker {
     this.waited = 0;
     this.cooling = this.cooldown;
     return true;
+  }
+
+  private improves(value: number): boolean {
+    if (this.reduceLrFlavor && this.bestAt === undefined) {
+      return beats(this.direction, value, this.direction === "min" ? Infinity : -Infinity, this.minDelta);
+    }
+    return this.bestAt === undefined || beats(this.direction, value, this.bestValue as number, this.minDelta);
   }
 
   reset(): void {
