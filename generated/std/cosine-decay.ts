@@ -10,7 +10,7 @@ export interface CosineDecayOptions extends CallbackOptions {
   decaySteps: number;
   /** `alpha: number = 0` (default 0) */
   alpha?: number;
-  /** `warmup_target: number >= 0 = inf` (default null) */
+  /** `warmup_target: number >= 0 = inf` (default Infinity) */
   warmupTarget?: number;
   /** `warmup_steps: number >= 0 = 0` (default 0) */
   warmupSteps?: number;

@@ -76,6 +76,7 @@ export function checkProgram(program: Program, source: string): CheckResult {
   }
   classes.sort((a, b) => a.offset - b.offset);
   checked.callbacks = classes.map((c) => c.callback);
+  reportReservedClassNames(reporter, classNames, program.file);
   return { checked, diagnostics: sortDiagnostics(reporter.diagnostics) };
 }
 
@@ -640,5 +641,36 @@ class ClassChecker {
       );
     }
     return undefined;
+  }
+}
+
+/**
+ * Names the generated module defines or reads besides the classes: the
+ * runtime imports and the globals its code uses. A class of the same name
+ * would shadow them.
+ */
+const MODULE_NAMES = new Set([
+  "RulesCallback", "math", "option", "parseOptions", "z", "CallbackOptions", "Logs", "Predicate", "RuleSite",
+  "HookFunction", "MetricHistory", "Math", "Number", "Promise", "Record", "Object", "Array", "String", "Boolean",
+  "Infinity", "NaN", "undefined", "globalThis", "Error", "Symbol", "JSON",
+]);
+
+/** Each class also emits `<Name>Options`, `<Name>Schema` and `<Name>Rules`: no class may take one of those names either. */
+function reportReservedClassNames(reporter: Reporter, classNames: Map<string, Span>, file: string): void {
+  const derived = new Map<string, string>();
+  for (const name of classNames.keys()) {
+    for (const suffix of ["Options", "Schema", "Rules"]) derived.set(`${name}${suffix}`, name);
+  }
+  for (const [name, span] of classNames) {
+    const owner = derived.get(name);
+    if (!MODULE_NAMES.has(name) && owner === undefined) continue;
+    const fromFile = name === fileClassName(file);
+    const why = owner !== undefined ? `it is the name of class \`${owner}\`'s ${name.slice(owner.length).toLowerCase()}` : "the generated module uses that name itself";
+    reporter.report(
+      "CBC206",
+      span,
+      `a class cannot be named \`${name}\`: ${why}`,
+      fromFile ? "rename the file: bare rules form a class named after it" : "rename this callback",
+    );
   }
 }

@@ -34,6 +34,11 @@ export function commentText(text: string): string {
   return text.replace(/[\r\n\u2028\u2029]+/g, " ");
 }
 
+/** Text safe inside a `/** ... *\/` doc comment: one line, and no `*\/` to close it early. */
+function docText(text: string): string {
+  return commentText(text).replace(/\*\//g, "*\\/");
+}
+
 export function moduleStem(file: string): string {
   const base = file.split(/[\\/]/).pop() ?? file;
   return base.replace(/\.rules$/, "");
@@ -68,7 +73,8 @@ export function emitModule(checked: CheckedProgram, options: EmitOptions = {}): 
   ].join("\n");
   const file = project().createSourceFile(`${stem}.ts`, { statements: [header, `import { ${imports.join(", ")} } from ${JSON.stringify(runtime)};`, ...statements] }, { overwrite: true });
   // Blank separator lines come out indented; keep the file free of trailing spaces.
-  let text = file.getFullText().replace(/[ \t]+$/gm, "");
+  // Only before "\n": with the `m` flag `$` would also match before U+2028 inside a string.
+  let text = file.getFullText().replace(/[ \t]+(?=\n|$)/g, "");
   project().removeSourceFile(file);
   // Import the expression helpers only where an expression needs them.
   if (/\bmath\.\w+\(/.test(text)) text = text.replace("import { RulesCallback, ", "import { RulesCallback, math, ");
@@ -191,7 +197,7 @@ class CallbackEmitter {
       name: param.optionName,
       type: this.optionType(param),
       hasQuestionToken: !this.isRequired(param),
-      docs: [`\`${commentText(this.sourceOf(param.decl.span.start.offset, param.decl.span.end.offset))}\`${param.defaultValue !== undefined ? ` (default ${JSON.stringify(param.defaultValue)})` : ""}`.replace(/\*\//g, "*\\/")],
+      docs: [`\`${commentText(this.sourceOf(param.decl.span.start.offset, param.decl.span.end.offset))}\`${param.defaultValue !== undefined ? ` (default ${typeof param.defaultValue === "number" ? numberLiteral(param.defaultValue) : JSON.stringify(param.defaultValue)})` : ""}`.replace(/\*\//g, "*\\/")],
     }));
     if (this.callback.hooks.length > 0) {
       properties.push({
@@ -355,7 +361,7 @@ class CallbackEmitter {
       name: callback.name,
       isExported: true,
       extends: "RulesCallback",
-      docs: [`Rules of ${commentText(this.program.file)}${callback.decl ? `, callback ${callback.name}` : ""}.`],
+      docs: [docText(`Rules of ${this.program.file}${callback.decl ? `, callback ${callback.name}` : ""}.`)],
       properties: [
         { kind: StructureKind.Property, name: "o", isReadonly: true, type: `z.output<typeof ${this.schemaConst}>` },
         ...fields.map(({ name, type }) => ({ kind: StructureKind.Property as const, name, isReadonly: true, type, scope: Scope.Private })),
