@@ -312,7 +312,13 @@ export abstract class RulesCallback extends tf.Callback {
   /** End of every event: count the step, and let timers and I/O run now and then. */
   protected async leave(event: EventName): Promise<void> {
     if (event === "batchEnd") this.step += 1;
-    if (event === "trainEnd") await this.closeWriters();
+    if (event === "trainEnd") {
+      // The train-end rules have run: no rule can restore until the next fit, which
+      // captures afresh. Free the snapshots now, so a callback made per fit and never
+      // disposed does not keep a copy of the weights alive.
+      this.dispose();
+      await this.closeWriters();
+    }
     const now = performance.now();
     if (now - this.lastYield > YIELD_EVERY_MS) {
       this.lastYield = now;
