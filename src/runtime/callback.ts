@@ -677,7 +677,7 @@ export abstract class RulesCallback extends tf.Callback {
     if (failure) throw failure.reason;
   }
 
-  /** Free best-weight snapshots. Call when the callback will not be used again. */
+  /** Free best-weight snapshots. Train end does it too; call it after a fit that failed, if the callback will not be used again. */
   dispose(): void {
     for (const predicate of this.predicates) predicate.bestWeights?.dispose();
   }
