@@ -198,6 +198,23 @@ describe("tensor memory", () => {
     expect(run.leakedTensors).toBe(0);
   });
 
+  test("a finished fit holds no snapshot, even if the callback is never disposed (one new callback per fit)", async () => {
+    const Early = await load(`when val_loss plateau 2 then stop\non train end then restore best weights of val_loss\n`, "EarlyCallback", "early");
+    const model = tinyModel(tf.train.sgd(0.1));
+    const xs = tf.ones([8, 2]);
+    const ys = tf.ones([8, 1]);
+    const before = tf.memory().numTensors;
+    for (let fit = 0; fit < 3; fit++) {
+      const callback = new Early();
+      await model.fit(xs, ys, { epochs: 3, batchSize: 4, validationData: [xs, ys], callbacks: [callback], verbose: 0 });
+      // It did capture (and restore) the best weights.
+      expect(callback.firings.map((f) => f.action)).toContain("restore");
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    tf.dispose([xs, ys]);
+    model.dispose();
+  });
+
   test("a fit that fails mid-way leaves nothing behind once disposed", async () => {
     const Fail = await load(`when val_loss plateau 5 then stop, restore best weights\nwhen val_loss < 0.5 then lr = -1\n`, "FailCallback", "fail");
     const callback = new Fail();
