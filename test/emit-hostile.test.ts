@@ -14,15 +14,16 @@ import { drive } from "./support/drive.js";
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 // `injected` marks text that would run if a string escaped into code.
-const NASTY = `q" bs\\ end*/ injected() /* tpl\${injected()} tick\` </script> ls\u2028 ps\u2029 nl\n tab\t '"); injected(); ("' {braces}`;
+const NASTY = `q" bs\\ end*/ injected() /* tpl\${injected()} tick\` </script> ls \u2028 ps \u2029 nl\n tab\t '"); injected(); ("' {braces}`;
 /** A backquoted metric name: anything but a backtick or a line break. */
 const METRIC = `a"b\\c*/ injected() /*d\${injected()}</script>\u2028f\u2029g'h{x}`;
 /**
- * A file name with everything but `*` + `/` (see the known-bug test). `\\` and
- * the `/` of `</script>` separate folders, so the stem, and the bare class
- * `ScriptQNameCallback`, come from what follows; rule sites keep the whole name.
+ * A file name with all of it. `\\` and each `/` (the comment closer's and the
+ * script tag's) separate folders, so the stem, and the bare class
+ * `ScriptQNameCallback`, come from what follows the last one; rule sites and
+ * the class doc keep the whole name.
  */
-const FILE_NAME = `runs\\we"ird \${injected()} \`t\` </script>\u2028\u2029 'q' name.rules`;
+const FILE_NAME = `runs*/ injected() /*\\we"ird \${injected()} \`t\` </script> \u2028 \u2029 'q' name.rules`;
 
 /** How the rules language writes a string: `\"`, `\\`, `\n`, `\t` escapes (U+2028/9 may stand raw). */
 function rulesString(text: string, placeholders: boolean): string {
@@ -198,14 +199,14 @@ describe("hostile strings, metric names, file names and comments", () => {
     expect(callback.firings[0].detail).toBe(NASTY);
   });
 
-  test("a space before U+2028 in a string is lost", async () => {
-    // emit.ts strips trailing blanks with /[ \t]+$/gm, and `$` with the m flag also matches before U+2028/U+2029.
+  test("a space before U+2028/U+2029 in a string is kept", async () => {
+    // Trailing-blank cleanup of the output must end lines only at \n, not at U+2028/U+2029 inside strings.
     const result = await compile('on epoch end then print "a \u2028 b \u2029 c"\n', { fileName: "spaces.rules" });
     expect(result.files[0].text).toContain('"a \u2028 b \u2029 c"');
   });
 
   test("class names that would clash with the module's imports, globals or other classes' tables are errors", async () => {
-    // rules.rules -> `class RulesCallback extends RulesCallback`; `callback Predicate` vs `type Predicate`;
+    // Else: rules.rules -> `class RulesCallback extends RulesCallback`; `callback Predicate` vs `type Predicate`;
     // `callback Promise` breaks `Promise<void>`; `callback Math` breaks `Math.max`; `Slow`'s `SlowRules` table vs class `SlowRules`.
     const bare = await compile("when val_loss plateau 2 then lr = max(lr * 0.5, 1e-6)\n", { fileName: "rules.rules" });
     expect(bare.files).toEqual([]);
@@ -220,8 +221,8 @@ describe("hostile strings, metric names, file names and comments", () => {
     ]);
   });
 
-  test("`*/` in a file name closes the class doc comment", async () => {
-    // emit.ts writes `/** Rules of ${commentText(file)}. */`: commentText drops line breaks but not `*/`.
+  test("`*/` in a file name does not close the class doc comment", async () => {
+    // The class doc names the file: `/** Rules of <file>. */`.
     const result = await compile("when val_loss plateau 2 then stop\n", { fileName: "runs*/ injected() /*x.rules" });
     expect(codeTokens(result.files[0].text)).not.toContain("injected");
   });
