@@ -36,6 +36,14 @@ callback Everything(patience: int >= 0 = 3, factor: number in (0, 1) = 0.5, mode
 
 when val_loss plateau 2 then lr /= 2
 on epoch end when lr < 1e-5 then lr -= 0, stop
+
+# The extensions of docs/language.md: paths and separators from params, required params, number[] and piecewise, progress.
+callback Extended(dir: string, sep: string = ";", boundaries: number[] = [2, 4], values: number[] = [0.1, 0.01, 0.001]) {
+  on epoch begin then lr = piecewise(epoch, boundaries, values)
+  when val_loss improves then save model to dir keep 1
+  on epoch end then log to dir separator sep
+  on batch end then progress
+}
 `;
 
 /**
@@ -45,7 +53,7 @@ on epoch end when lr < 1e-5 then lr -= 0, stop
  */
 const USAGE = `import * as tf from "@tensorflow/tfjs";
 import type { Firing, HookContext } from "cbc/runtime";
-import { Everything, EverythingCallback } from "./everything.js";
+import { Everything, EverythingCallback, Extended } from "./everything.js";
 import { Training } from "./example-1.js";
 import { Example2Callback } from "./example-2.js";
 import { EarlyStopping } from "./early-stopping.js";
@@ -87,11 +95,17 @@ new Everything({ schedule: (epoch, lr) => lr });
 // @ts-expect-error every hook the rules call must be given
 new Everything({ schedule: (epoch, lr) => lr, hooks: { started: () => 1 } });
 
+const extended = new Extended({ dir: "out/{epoch:03d}", boundaries: [10], values: [0.1, 0.01] });
+// @ts-expect-error a required string param
+new Extended({});
+// @ts-expect-error number[] holds numbers
+new Extended({ dir: "out", values: ["0.1"] });
+
 const firings: readonly Firing[] = training.firings;
 const last: number | undefined = firings.at(-1)?.to;
 
 export async function fitAll(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, data: tf.data.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }>) {
-  const callbacks = [training, everything, new EverythingCallback(), new Example2Callback({ verbose: 0 })];
+  const callbacks = [training, everything, extended, new EverythingCallback(), new Example2Callback({ verbose: 0 })];
   const history: tf.History = await model.fit(x, y, { epochs: 2, validationSplit: 0.2, callbacks });
   await model.fitDataset(data, { epochs: 1, callbacks: [new Training()] });
   for (const callback of callbacks) callback.dispose();
