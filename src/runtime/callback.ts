@@ -448,11 +448,12 @@ export abstract class RulesCallback extends tf.Callback {
         case "elapsed":
           return this.elapsed;
       }
-      if (name in this.v) {
+      // Own keys only: a metric named `constructor` or `toString` is not Object.prototype's.
+      if (Object.hasOwn(this.v, name)) {
         const value = this.v[name];
         return Number.isInteger(value) ? { int: value } : value;
       }
-      if (name in params) {
+      if (Object.hasOwn(params, name)) {
         const value = options[params[name]];
         if (typeof value === "number") return ints.has(name) ? { int: value } : value;
         if (typeof value === "string" || typeof value === "boolean") return value;
