@@ -253,6 +253,13 @@ describe("print and firings", () => {
     expect(printed).toEqual(["halved at 2 to 0.05", "halved at 4 to 0.025"]);
   });
 
+  test("metrics named like Object.prototype members are read and formatted as metrics", async () => {
+    const Proto = await load(`metrics loss, constructor, toString, valueOf\non epoch end when constructor > 1 then print "{constructor} {toString:.1f} {valueOf} {loss}"\n`, "ProtoCallback", "proto");
+    // e0: constructor 1 (not > 1); e1: 2 > 1 prints the four values as floats.
+    await drive(new Proto(), { epochs: { loss: [0.5, 0.25], constructor: [1, 2], toString: [3, 4], valueOf: [5, 6] } });
+    expect(printed).toEqual(["2.0 4.0 6.0 0.25"]);
+  });
+
   test("print writes even when verbose is 0; lr = its current value records nothing", async () => {
     const Same = await load(`on epoch end then lr = lr, print "x"\n`, "SameCallback", "same");
     const callback = new Same({ verbose: 0 });
