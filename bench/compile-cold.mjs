@@ -12,24 +12,25 @@ export const TYPICAL_FILE = "examples/train.rules";
  * falls on all of them alike. Besides the two floors, the steps in between
  * show where the time of `cbc compile` goes.
  */
-function commands(outDir) {
+function commands(outDir, cbc) {
   return [
     { key: "node", label: "node, empty script", args: ["-e", "0"] },
     { key: "typescript", label: "floor: require('typescript')", args: ["-e", "require('typescript')"] },
     { key: "tsMorphRequire", label: "require('ts-morph')", args: ["-e", "require('ts-morph')"] },
     { key: "tsMorphImport", label: "floor: import('ts-morph') from ESM", args: ["--input-type=module", "-e", "await import('ts-morph')"] },
-    { key: "check", label: "cbc check (no TypeScript)", args: ["bin/cbc.js", "check", TYPICAL_FILE] },
-    { key: "compile", label: "cbc compile", args: ["bin/cbc.js", "compile", TYPICAL_FILE, "-o", outDir], fresh: true },
+    { key: "check", label: "cbc check (no TypeScript)", args: [cbc, "check", TYPICAL_FILE] },
+    { key: "compile", label: "cbc compile", args: [cbc, "compile", TYPICAL_FILE, "-o", outDir] },
   ];
 }
 
-export function benchCompileCold({ rounds }) {
+/** `cbc` is the built bin/cbc.js, or a copy of it laid out the same way (see snapshotCli). */
+export function benchCompileCold({ rounds, cbc = "bin/cbc.js" }) {
   const scratch = mkdtempSync(path.join(os.tmpdir(), "cbc-bench-"));
   try {
     const samples = new Map();
     for (let round = 0; round < rounds; round += 1) {
       // Each compile writes into a new directory: the full path, never "up to date".
-      const list = commands(path.join(scratch, `r${round}`));
+      const list = commands(path.join(scratch, `r${round}`), cbc);
       // Rotate the order so no command always runs right after the heaviest one.
       const rotated = [...list.slice(round % list.length), ...list.slice(0, round % list.length)];
       for (const command of rotated) {
@@ -40,7 +41,7 @@ export function benchCompileCold({ rounds }) {
     }
     const medians = Object.fromEntries([...samples].map(([key, values]) => [key, median(values.map((v) => v.wall))]));
     const cpuMedians = Object.fromEntries([...samples].map(([key, values]) => [key, median(values.map((v) => v.cpu))]));
-    const labels = Object.fromEntries(commands("").map((c) => [c.key, c.label]));
+    const labels = Object.fromEntries(commands("", cbc).map((c) => [c.key, c.label]));
     return {
       medians,
       cpuMedians,

@@ -1,6 +1,6 @@
 // Shared helpers of the benchmarks: paths, medians, timed child processes, a fresh dist/, esbuild bundles.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -98,6 +98,27 @@ export function ensureBuilt(log) {
   const cli = spawnSync("npm", ["run", "-s", "build:cli"], { cwd: root, encoding: "utf8" });
   if (cli.status !== 0) throw new Error(`npm run build:cli failed:\n${cli.stderr || cli.stdout}`);
   return { rebuilt: true, warning: "full build failed; dist/cli.js rebuilt alone" };
+}
+
+/**
+ * A private copy of the built CLI (bin/cbc.js, dist/cli.js, dist/chunks/cli/),
+ * laid out as in the repository: other engineers rebuild dist/ while the bench
+ * runs, and a chunk deleted mid-run would fail the timing. Returns the copy's
+ * bin/cbc.js after checking that it runs.
+ */
+export function snapshotCli() {
+  const snapshot = path.join(cacheDir, "built");
+  for (let attempt = 0; ; attempt += 1) {
+    rmSync(snapshot, { recursive: true, force: true });
+    for (const part of ["bin/cbc.js", "dist/cli.js", "dist/chunks/cli"]) {
+      cpSync(path.join(root, part), path.join(snapshot, part), { recursive: true });
+    }
+    const bin = path.join(snapshot, "bin", "cbc.js");
+    const probe = spawnSync(process.execPath, [bin, "--version"], { encoding: "utf8" });
+    if (probe.status === 0) return bin;
+    if (attempt === 2) throw new Error(`the copy of the built CLI does not run:\n${probe.stderr}`);
+    spawnSync("npm", ["run", "-s", "build:cli"], { cwd: root, encoding: "utf8" });
+  }
 }
 
 /** Bundles a TypeScript entry to an ES module, with `cbc/runtime` and `cbc` resolved to the sources. */

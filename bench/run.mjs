@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { benchCompileCold, TYPICAL_FILE } from "./compile-cold.mjs";
 import { generateRules } from "./generate-rules.mjs";
-import { bundle, cacheDir, ensureBuilt, ensureDir, formatMs, median, outDir, root, runJson } from "./lib.mjs";
+import { bundle, cacheDir, ensureBuilt, ensureDir, formatMs, median, outDir, root, runJson, snapshotCli } from "./lib.mjs";
 import { printProfile, profileCold } from "./profile-cold.mjs";
 
 const args = process.argv.slice(2);
@@ -22,8 +22,12 @@ const wants = (section) => only === undefined || only === section;
 const ROUNDS = {
   cold: quick ? 4 : 13,
   large: quick ? 2 : 5,
-  training: quick ? 3 : 16,
+  training: quick ? 3 : 24,
 };
+/** Counted fits per variant in bench/training.ts. */
+const COUNTED_FITS = 3;
+const EPOCH_HOOKS = ["onTrainBegin", "onEpochBegin", "onEpochEnd", "onTrainEnd"];
+const BATCH_HOOKS = ["onBatchBegin", "onBatchEnd"];
 const TARGETS = { coldRatio: 1.5, large: 2, throughput: 100_000, vsNone: 1.02, vsHandwritten: 1.01 };
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
@@ -37,13 +41,14 @@ const loadBefore = os.loadavg()[0];
 note(`cbc bench: node ${process.version}, ${os.cpus().length} cores, load average ${loadBefore.toFixed(2)}`);
 
 const build = ensureBuilt(note);
+const cbc = snapshotCli();
 const results = {};
 
 // ------------------------------------------------------------ compile, cold
 
 if (wants("cold")) {
   note(`compile, cold: ${ROUNDS.cold} rounds of 6 processes, alternated...`);
-  results.cold = benchCompileCold({ rounds: ROUNDS.cold });
+  results.cold = benchCompileCold({ rounds: ROUNDS.cold, cbc });
   if (results.cold.ratioVsTypeScript > TARGETS.coldRatio) {
     note("compile, cold: above target; profiling where the time goes...");
     results.profile = await profileCold({ runs: quick ? 1 : 3 });
@@ -68,6 +73,8 @@ if (wants("large")) {
     parseMs: first("parseMs"),
     checkMs: first("checkMs"),
     emitMs: first("emitMs"),
+    createSourceFileMs: first("createSourceFileMs"),
+    reparseMs: first("reparseMs"),
     totalMs: median(runs.map((r) => r.first.parseMs + r.first.checkMs + r.first.emitMs)),
     warmParseMs: warm("parseMs"),
     warmCheckMs: warm("checkMs"),
@@ -81,7 +88,7 @@ if (wants("large")) {
 
 if (wants("training")) {
   const generatedDir = path.join(cacheDir, "generated");
-  const compiled = spawnSync(process.execPath, ["bin/cbc.js", "compile", "bench/ten-rules.rules", "-o", generatedDir], { cwd: root, encoding: "utf8" });
+  const compiled = spawnSync(process.execPath, [cbc, "compile", "bench/ten-rules.rules", "-o", generatedDir], { cwd: root, encoding: "utf8" });
   if (compiled.status !== 0) throw new Error(`cbc compile bench/ten-rules.rules failed:\n${compiled.stderr}`);
   const generated = await bundle(path.join(generatedDir, "ten-rules.ts"), path.join(cacheDir, "ten-rules.mjs"));
   const script = await bundle("bench/training.ts", path.join(cacheDir, "training.mjs"));
@@ -101,9 +108,14 @@ if (wants("training")) {
     // moves by more than the 1-2% measured here; CPU time of our own process much less.
     vsNone: pairedRatio("generated", "none", "cpuMs"),
     vsHandwritten: pairedRatio("generated", "handwritten", "cpuMs"),
+    handwrittenVsNone: pairedRatio("handwritten", "none", "cpuMs"),
     vsNoneWall: pairedRatio("generated", "none", "wallMs"),
     vsHandwrittenWall: pairedRatio("generated", "handwritten", "wallMs"),
     hookMs: { handwritten: counts.handwritten.hookMs, generated: counts.generated.hookMs },
+    hookCpuMs: { handwritten: counts.handwritten.hookCpuMs, generated: counts.generated.hookCpuMs },
+    hookTimes: { handwritten: counts.handwritten.hookTimes, generated: counts.generated.hookTimes },
+    epochHookExtraMs: EPOCH_HOOKS.reduce((total, name) => total + counts.generated.hookTimes[name].wallMs - counts.handwritten.hookTimes[name].wallMs, 0),
+    batchHookExtraMs: BATCH_HOOKS.reduce((total, name) => total + counts.generated.hookTimes[name].wallMs - counts.handwritten.hookTimes[name].wallMs, 0),
     readsPerBatch: { none: perBatch("none"), handwritten: perBatch("handwritten"), generated: perBatch("generated") },
     readsPerEpoch: { none: perEpoch("none"), handwritten: perEpoch("handwritten"), generated: perEpoch("generated") },
     readsTotal: { none: totalReads("none"), handwritten: totalReads("handwritten"), generated: totalReads("generated") },
@@ -128,7 +140,7 @@ say(`cbc bench — node ${process.version}, ${os.cpus().length} cores, load aver
 if (results.cold) {
   const c = results.cold;
   say();
-  say(`Compile, cold: node bin/cbc.js compile ${TYPICAL_FILE} -o <new dir> (median of ${c.samples}, alternated)`);
+  say(`Compile, cold: node bin/cbc.js compile ${TYPICAL_FILE} -o <new dir> (a copy of the build; median of ${c.samples}, alternated)`);
   say(`  ${"".padEnd(40)} ${"wall".padStart(8)} ${"CPU".padStart(8)}`);
   for (const [key, ms] of Object.entries(c.medians)) say(`  ${c.labels[key].padEnd(40)} ${formatMs(ms).padStart(8)} ${formatMs(c.cpuMedians[key]).padStart(8)}`);
   say(`  ratio to the TypeScript floor          ${c.ratioVsTypeScript.toFixed(2).padStart(8)}x  target <= ${TARGETS.coldRatio}x  ${verdict(c.ratioVsTypeScript <= TARGETS.coldRatio)}   (CPU time ${c.cpuRatioVsTypeScript.toFixed(2)}x)`);
@@ -143,6 +155,8 @@ if (results.large) {
   say();
   say(`Compile, large: ${l.rules.toLocaleString("en")} rules in 100 callbacks, in-process, first pass of a fresh process (median of ${ROUNDS.large})`);
   say(`  parse ${formatMs(l.parseMs)}, check ${formatMs(l.checkMs)}, emit ${formatMs(l.emitMs)} (${(l.outputChars / 1e6).toFixed(1)} MB of TypeScript)`);
+  say(`    of emit: ${formatMs(l.createSourceFileMs)} inside ts-morph's Project.createSourceFile (print the structures, parse the text back);`);
+  say(`    TypeScript alone takes ${formatMs(l.reparseMs)} to parse the emitted text; the emitter's own work is ${formatMs(l.emitMs - l.createSourceFileMs)}`);
   say(`  total                                  ${formatMs(l.totalMs).padStart(8)}  target < ${TARGETS.large} s  ${verdict(l.totalMs < TARGETS.large * 1000)}`);
   say(`  parse+check, first pass                ${Math.round(l.firstRulesPerSecond).toLocaleString("en").padStart(8)} rules/s  target >= ${TARGETS.throughput.toLocaleString("en")}  ${verdict(l.firstRulesPerSecond >= TARGETS.throughput)}`);
   say(`  parse+check, warm (JIT-compiled)       ${Math.round(l.warmRulesPerSecond).toLocaleString("en").padStart(8)} rules/s  (parse ${formatMs(l.warmParseMs)}, check ${formatMs(l.warmCheckMs)}; emit ${formatMs(l.warmEmitMs)})`);
@@ -157,10 +171,23 @@ if (results.training) {
   say(`  fit, wall time: none ${formatMs(t.fitWallMs.none)}, hand-written ${formatMs(t.fitWallMs.handwritten)}, generated ${formatMs(t.fitWallMs.generated)}`);
   say(`  generated / none         (CPU, paired) ${t.vsNone.toFixed(3).padStart(8)}   target <= ${TARGETS.vsNone}  ${verdict(t.vsNone <= TARGETS.vsNone)}   (wall ${t.vsNoneWall.toFixed(3)})`);
   say(`  generated / hand-written (CPU, paired) ${t.vsHandwritten.toFixed(3).padStart(8)}   target <= ${TARGETS.vsHandwritten}  ${verdict(t.vsHandwritten <= TARGETS.vsHandwritten)}   (wall ${t.vsHandwrittenWall.toFixed(3)})`);
-  say(`  time inside the callbacks per fit: hand-written ${t.hookMs.handwritten.toFixed(1)} ms, generated ${t.hookMs.generated.toFixed(1)} ms (${t.firings} actions recorded)`);
+  say(`  hand-written / none      (CPU, paired) ${t.handwrittenVsNone.toFixed(3).padStart(8)}   (what the same work costs by hand; its distance from 1 also shows the noise)`);
+  say(`  time inside the callbacks' hooks per fit, wall / CPU (median of ${COUNTED_FITS} counted fits each):`);
+  for (const v of ["handwritten", "generated"]) {
+    const h = t.hookTimes[v];
+    const sum = (names, key) => names.reduce((total, name) => total + h[name][key], 0);
+    say(
+      `    ${v.padEnd(12)} epoch-level ${sum(EPOCH_HOOKS, "wallMs").toFixed(1)} / ${sum(EPOCH_HOOKS, "cpuMs").toFixed(1)} ms` +
+        ` (onEpochEnd ${h.onEpochEnd.wallMs.toFixed(1)} / ${h.onEpochEnd.cpuMs.toFixed(1)}),` +
+        ` batch hooks ${sum(BATCH_HOOKS, "wallMs").toFixed(1)} / ${sum(BATCH_HOOKS, "cpuMs").toFixed(1)} ms (tf.Callback's empty ones in both)`,
+    );
+  }
+  const signed = (ms) => `${ms >= 0 ? "+" : "-"}${Math.abs(ms).toFixed(1)} ms`;
+  const share = (ms, of) => `${((ms / of) * 100).toFixed(2)}%`;
+  say(`    generated minus hand-written: epoch-level ${signed(t.epochHookExtraMs)} (${share(t.epochHookExtraMs, t.fitWallMs.handwritten)} of a fit), batch hooks ${signed(t.batchHookExtraMs)} (${share(t.batchHookExtraMs, t.fitWallMs.handwritten)}); ${t.firings} actions recorded`);
   say(`  tensor reads per batch:  none ${t.readsPerBatch.none}, hand-written ${t.readsPerBatch.handwritten}, generated ${t.readsPerBatch.generated}`);
   say(`  tensor reads per epoch:  none ${t.readsPerEpoch.none}, hand-written ${t.readsPerEpoch.handwritten}, generated ${t.readsPerEpoch.generated}; per fit in all: ${t.readsTotal.none} / ${t.readsTotal.handwritten} / ${t.readsTotal.generated} (without callbacks History reads them at train end)`);
-  say(`  tensors left after fit and dispose(): none ${t.leaked.none}, hand-written ${t.leaked.handwritten}, generated ${t.leaked.generated} (held until dispose(): best-weights snapshot, ${t.heldUntilDispose.generated})`);
+  say(`  tensors left after fit and dispose(): none ${t.leaked.none}, hand-written ${t.leaked.handwritten}, generated ${t.leaked.generated} (held between the fit and dispose(): hand-written ${t.heldUntilDispose.handwritten}, generated ${t.heldUntilDispose.generated})`);
   say(`  hand-written and generated took the same decisions: ${t.sameDecisions ? "yes" : "NO"} (lr by epoch ${t.lrByEpoch.join(", ")})`);
 }
 

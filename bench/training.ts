@@ -16,6 +16,8 @@ const CLASSES = 3;
 const BATCH = 32;
 const EPOCHS = 10;
 const LEARNING_RATE = 0.01;
+/** Counted fits per variant (hooks timed: not mixed with the timed fits). */
+const COUNTED_ROUNDS = 3;
 
 type Variant = "none" | "handwritten" | "generated";
 const VARIANTS: readonly Variant[] = ["none", "handwritten", "generated"];
@@ -74,19 +76,26 @@ class PhaseMarker extends tf.Callback {
   }
 }
 
-/** Wraps a callback's hooks to add up the time spent inside them. */
-function timeHooks(callback: tf.Callback): { ms: number } {
-  const total = { ms: 0 };
+/**
+ * Wraps a callback's hooks to add up the time spent inside them, per hook: wall
+ * time, and CPU time of the process (less disturbed by other processes).
+ */
+function timeHooks(callback: tf.Callback): Record<string, { wallMs: number; cpuMs: number }> {
+  const totals: Record<string, { wallMs: number; cpuMs: number }> = {};
   const hooks = callback as unknown as Record<string, (...args: unknown[]) => Promise<void>>;
   for (const name of ["onTrainBegin", "onEpochBegin", "onBatchBegin", "onBatchEnd", "onEpochEnd", "onTrainEnd"]) {
     const original = hooks[name].bind(callback);
+    const total = (totals[name] = { wallMs: 0, cpuMs: 0 });
     hooks[name] = async (...args: unknown[]) => {
+      const cpu = process.cpuUsage();
       const started = performance.now();
       await original(...args);
-      total.ms += performance.now() - started;
+      total.wallMs += performance.now() - started;
+      const used = process.cpuUsage(cpu);
+      total.cpuMs += (used.user + used.system) / 1000;
     };
   }
-  return total;
+  return totals;
 }
 
 // ------------------------------------------------------------ data and model
@@ -189,7 +198,7 @@ for (let round = 0; round < rounds; round += 1) {
 /** One fit with phase marks, read counts, tensor counts, hook times and the lines printed. */
 async function countedFit(variant: Variant) {
   const callback = makeCallback(variant);
-  const hookTime = callback ? timeHooks(callback) : { ms: 0 };
+  const hookTimes = callback ? timeHooks(callback) : {};
   const printed: string[] = [];
   const log = console.log;
   console.log = (...args: unknown[]) => void printed.push(args.map(String).join(" "));
@@ -213,13 +222,35 @@ async function countedFit(variant: Variant) {
     tensorsBefore,
     tensorsAfterFit,
     tensorsAfterDispose,
-    hookMs: hookTime.ms,
+    hookMs: Object.values(hookTimes).reduce((sum, t) => sum + t.wallMs, 0),
+    hookCpuMs: Object.values(hookTimes).reduce((sum, t) => sum + t.cpuMs, 0),
+    hookTimes,
     printed,
     firings: variant === "generated" ? (callback as unknown as RulesCallback).firings.length : undefined,
   };
 }
 
-const counts = { none: await countedFit("none"), handwritten: await countedFit("handwritten"), generated: await countedFit("generated") };
+type Counted = Awaited<ReturnType<typeof countedFit>>;
+const counted: Record<Variant, Counted[]> = { none: [], handwritten: [], generated: [] };
+for (let round = 0; round < COUNTED_ROUNDS; round += 1) {
+  for (const variant of VARIANTS) counted[variant].push(await countedFit(variant));
+}
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+/** Reads and tensors from the first counted fit (they do not vary); hook times as medians. */
+function summarizeCounted(runs: Counted[]) {
+  const hooks = Object.keys(runs[0].hookTimes);
+  return {
+    ...runs[0],
+    hookMs: median(runs.map((r) => r.hookMs)),
+    hookCpuMs: median(runs.map((r) => r.hookCpuMs)),
+    hookTimes: Object.fromEntries(hooks.map((name) => [name, { wallMs: median(runs.map((r) => r.hookTimes[name].wallMs)), cpuMs: median(runs.map((r) => r.hookTimes[name].cpuMs)) }])),
+  };
+}
+const counts = { none: summarizeCounted(counted.none), handwritten: summarizeCounted(counted.handwritten), generated: summarizeCounted(counted.generated) };
 
 /** The two CSV logs, as numbers: the hand-written and the generated callbacks must have taken the same decisions. */
 function csvNumbers(file: string): number[][] {
