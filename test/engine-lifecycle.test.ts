@@ -75,9 +75,7 @@ describe("options are validated at construction", () => {
     expect((error as Error).message).toContain(message);
   });
 
-  test.fails("KNOWN BUG (runtime/options.ts): hooks given to a class without `call` actions are blamed on an unknown top-level option (flip to test() once fixed)", async () => {
-    // parseOptions reports an unrecognized key inside \`hooks\` as "unknown option \`x\`; known options: factor, ...",
-    // ignoring the issue's path; it should name \`hooks\` (e.g. "option \`hooks\`: Opts has no \`call\` actions, got \`x\`").
+  test("hooks given to a class without `call` actions are blamed on `hooks`, not on an unknown top-level option", async () => {
     const { Opts } = await load(SOURCE, "opts");
     expect(() => new Opts({ schedule, hooks: { x: () => 1 } })).toThrow(/option `hooks`/);
   });

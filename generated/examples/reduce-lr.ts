@@ -21,7 +21,7 @@ export class ReduceLrCallback extends RulesCallback {
 
   constructor(options: ReduceLrCallbackOptions = {}) {
     const o = parseOptions("ReduceLrCallback", ReduceLrCallbackSchema, options);
-    super({ className: "ReduceLrCallback", rules: ReduceLrCallbackRules, params: {  }, intParams: [] }, o);
+    super({ className: "ReduceLrCallback", rules: ReduceLrCallbackRules, params: {}, intParams: [] }, o);
     this.o = o;
     this.p0 = this.plateau("val_loss", 10);
   }

@@ -375,6 +375,9 @@ class ClassChecker {
         this.reporter.report("CBC206", decl.name.span, `\`let ${name}\` would hide the builtin \`${name}\``, `choose another name, e.g. \`${name}_0\``);
       } else if (this.params.has(name)) {
         this.reporter.report("CBC206", decl.name.span, `\`let ${name}\` would hide the param \`${name}\``, `choose another name, e.g. \`${name}_now\``);
+      } else if (name === "__proto__") {
+        // Variables live in a plain object; this key would set its prototype instead.
+        this.reporter.report("CBC206", decl.name.span, "`let __proto__` is reserved", "choose another name");
       } else {
         this.lets.set(name, decl);
       }

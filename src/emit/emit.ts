@@ -63,7 +63,8 @@ export function emitModule(checked: CheckedProgram, options: EmitOptions = {}): 
   for (const callback of checked.callbacks) {
     statements.push(...new CallbackEmitter(checked, callback).statements());
   }
-  const imports = ["RulesCallback", "option", "parseOptions", "z", "type CallbackOptions", "type Logs", "type Predicate", "type RuleSite"];
+  const imports = ["RulesCallback", "option", "parseOptions", "z", "type CallbackOptions", "type Logs", "type RuleSite"];
+  if (checked.callbacks.some((c) => c.predicates.length > 0)) imports.splice(6, 0, "type Predicate");
   if (checked.callbacks.some((c) => c.piecewise.length > 0)) imports.splice(3, 0, "requirePiecewiseLengths");
   if (checked.callbacks.some((c) => c.hooks.length > 0)) imports.push("type HookFunction");
   if (checked.callbacks.some((c) => c.rules.some((r) => usesHistory(r)))) imports.push("type MetricHistory");
@@ -313,7 +314,7 @@ class CallbackEmitter {
       ? `, enabled: [${enabled.map((e) => (e.length === 0 ? "true" : e.map((c) => (/&&|\|\|/.test(c) ? `(${c})` : c)).join(" && "))).join(", ")}]`
       : "";
     ctor.push(
-      `super({ className: ${JSON.stringify(callback.name)}, rules: ${this.rulesConst}, params: { ${paramMap.join(", ")} }, intParams: [${intParams.join(", ")}]${enabledSpec} }, o);`,
+      `super({ className: ${JSON.stringify(callback.name)}, rules: ${this.rulesConst}, params: {${paramMap.length ? ` ${paramMap.join(", ")} ` : ""}}, intParams: [${intParams.join(", ")}]${enabledSpec} }, o);`,
     );
     // piecewise(x, boundaries, values): Keras' one-more-value rule, checked once the options are known.
     const lengthChecks = callback.piecewise.map(

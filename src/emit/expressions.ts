@@ -163,13 +163,14 @@ export class ExpressionEmitter {
 
   private call(expr: Extract<Expr, { kind: "call" }>): string {
     const name = expr.callee.text;
-    const args = expr.args.map((arg) => this.emit(arg));
     const resolution = this.scope.program.resolutions.get(expr.callee);
+    // best()/prev()/mean() read the hoisted history value: their metric argument is not read at this event.
+    if (resolution?.kind !== "param" && HISTORY_FUNCTIONS.has(name)) return this.scope.historyLocal(expr);
+    const args = expr.args.map((arg) => this.emit(arg));
     if (resolution?.kind === "param") {
       const option = this.scope.optionName(resolution.param);
       return `this.fn(${this.scope.ruleRef}, ${JSON.stringify(resolution.param)}, ${this.scope.options}.${option}(${args.join(", ")}))`;
     }
-    if (HISTORY_FUNCTIONS.has(name)) return this.scope.historyLocal(expr);
     const js = MATH[name];
     if (!js) throw new Error(`internal: unknown function ${name}`);
     return `${js}(${args.join(", ")})`;

@@ -17,9 +17,10 @@ const ALIASES: Readonly<Record<string, string>> = {
 };
 
 function keyOf(logs: Logs, name: string): string | undefined {
-  if (logs[name] !== undefined) return name;
-  const alias = ALIASES[name];
-  return alias !== undefined && logs[alias] !== undefined ? alias : undefined;
+  // Own keys only: a metric named `constructor` must not find Object.prototype's.
+  if (Object.hasOwn(logs, name) && logs[name] !== undefined) return name;
+  const alias = Object.hasOwn(ALIASES, name) ? ALIASES[name] : undefined;
+  return alias !== undefined && Object.hasOwn(logs, alias) && logs[alias] !== undefined ? alias : undefined;
 }
 
 /**

@@ -106,6 +106,13 @@ export function parseOptions<S extends z.ZodType>(className: string, schema: S, 
   const given = (options ?? {}) as Record<string, unknown>;
   const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
   const lines = result.error.issues.map((issue) => {
+    if (issue.code === "unrecognized_keys" && issue.path.length > 0) {
+      const where = issue.path.map(String).join(".");
+      const keys = issue.keys.map((k) => `\`${k}\``).join(", ");
+      return where === "hooks"
+        ? `option \`hooks\`: ${className} has no \`call\` action named ${keys}`
+        : `option \`${where}\`: unexpected ${keys}`;
+    }
     if (issue.code === "unrecognized_keys") {
       return issue.keys
         .map((key) => {
