@@ -554,28 +554,13 @@ describe("robustness and speed", () => {
     return { program: parsed.program, source };
   }
 
-  /** Best of three runs after a warm-up, in milliseconds: the checker alone, not the parser. */
-  function timeCheck(n: number): number {
-    const { program, source } = bigProgram(n);
+  // The checker's speed on 10,000 rules is measured in bench/ (npm run bench), not asserted here.
+  it("checks a 10,000-rule file clean", () => {
+    const { program, source } = bigProgram(10_000);
     const { checked, diagnostics } = checkProgram(program, source);
     expect(diagnostics).toEqual([]);
-    expect(checked.callbacks[0].rules).toHaveLength(n);
-    expect(checked.callbacks[0].predicates).toHaveLength((2 * n) / 5);
-    let best = Infinity;
-    for (let run = 0; run < 3; run++) {
-      const start = performance.now();
-      checkProgram(program, source);
-      best = Math.min(best, performance.now() - start);
-    }
-    return best;
-  }
-
-  it("checks a 10,000-rule file in well under half a second, and twice as many in about twice the time", () => {
-    const tenThousand = timeCheck(10_000);
-    const twentyThousand = timeCheck(20_000);
-    expect(tenThousand).toBeLessThan(250);
-    // Linear: doubling the rules must not come near quadrupling the time.
-    expect(twentyThousand / tenThousand).toBeLessThan(3);
+    expect(checked.callbacks[0].rules).toHaveLength(10_000);
+    expect(checked.callbacks[0].predicates).toHaveLength((2 * 10_000) / 5);
   });
 
   it("never throws on mangled inputs", () => {

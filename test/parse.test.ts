@@ -584,7 +584,7 @@ describe("names and spans", () => {
 });
 
 describe("performance", () => {
-  it("parses a 10,000-rule file in well under a second", () => {
+  it("parses a 10,000-rule file", () => {
     const lines = [
       "when val_loss plateau patience cooldown 2 then lr = max(lr * 0.1, min_lr)",
       "when val_loss plateau 3 * patience then stop, restore best weights",
@@ -599,12 +599,9 @@ describe("performance", () => {
     ];
     const rules = Array.from({ length: 10_000 }, (_, i) => lines[i % lines.length]);
     const source = `callback Big(patience: int = 10, min_lr: number = 1e-6) {\n${rules.join("\n")}\n}\n`;
-    parse("when a then stop", "warm.rules");
-    const start = performance.now();
+    // Its speed is measured in bench/ (npm run bench), not asserted here.
     const result = parse(source, "big.rules");
-    const elapsed = performance.now() - start;
     expect(result.diagnostics).toEqual([]);
     expect((result.program.items[0] as CallbackDecl).body.length).toBe(10_000);
-    expect(elapsed).toBeLessThan(1000);
   });
 });
