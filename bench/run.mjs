@@ -94,7 +94,15 @@ if (wants("training")) {
   const script = await bundle("bench/training.ts", path.join(cacheDir, "training.mjs"));
   note(`training overhead: ${ROUNDS.training} rounds of 3 fits, alternated (plus warm-up and counted fits)...`);
   const run = await runJson([script, generated, String(ROUNDS.training)], { cwd: outDir });
-  const pairedRatio = (variant, base, key) => median(run.samples[variant].map((s, i) => s[key] / run.samples[base][i][key]));
+  const ratios = (variant, base, key) => run.samples[variant].map((s, i) => s[key] / run.samples[base][i][key]);
+  const pairedRatio = (variant, base, key) => median(ratios(variant, base, key));
+  /** Standard error of a median of n samples (1.2533 sd / sqrt n): how far apart two figures must be to differ. */
+  const medianError = (variant, base, key) => {
+    const values = ratios(variant, base, key);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1));
+    return (1.2533 * sd) / Math.sqrt(values.length);
+  };
   const counts = run.counts;
   const perBatch = (variant) => (counts[variant].reads.batch ?? 0) / counts[variant].batches;
   const perEpoch = (variant) => (counts[variant].reads.epochEnd ?? 0) / counts[variant].epochs + (counts[variant].reads.epochBegin ?? 0) / counts[variant].epochs;
@@ -109,6 +117,7 @@ if (wants("training")) {
     vsNone: pairedRatio("generated", "none", "cpuMs"),
     vsHandwritten: pairedRatio("generated", "handwritten", "cpuMs"),
     handwrittenVsNone: pairedRatio("handwritten", "none", "cpuMs"),
+    error: { vsNone: medianError("generated", "none", "cpuMs"), vsHandwritten: medianError("generated", "handwritten", "cpuMs"), handwrittenVsNone: medianError("handwritten", "none", "cpuMs") },
     vsNoneWall: pairedRatio("generated", "none", "wallMs"),
     vsHandwrittenWall: pairedRatio("generated", "handwritten", "wallMs"),
     hookMs: { handwritten: counts.handwritten.hookMs, generated: counts.generated.hookMs },
@@ -169,9 +178,10 @@ if (results.training) {
   say(`Training overhead: ${s.samples} x ${s.features} synthetic samples (+${s.validation} validation), MLP 64-32-${3}, batch ${s.batch}, ${s.epochs} epochs, tfjs ${s.backend} (median of ${s.rounds} rounds)`);
   say(`  fit, CPU time:  none ${formatMs(t.fitCpuMs.none)}, hand-written ${formatMs(t.fitCpuMs.handwritten)}, generated ${formatMs(t.fitCpuMs.generated)}`);
   say(`  fit, wall time: none ${formatMs(t.fitWallMs.none)}, hand-written ${formatMs(t.fitWallMs.handwritten)}, generated ${formatMs(t.fitWallMs.generated)}`);
-  say(`  generated / none         (CPU, paired) ${t.vsNone.toFixed(3).padStart(8)}   target <= ${TARGETS.vsNone}  ${verdict(t.vsNone <= TARGETS.vsNone)}   (wall ${t.vsNoneWall.toFixed(3)})`);
-  say(`  generated / hand-written (CPU, paired) ${t.vsHandwritten.toFixed(3).padStart(8)}   target <= ${TARGETS.vsHandwritten}  ${verdict(t.vsHandwritten <= TARGETS.vsHandwritten)}   (wall ${t.vsHandwrittenWall.toFixed(3)})`);
-  say(`  hand-written / none      (CPU, paired) ${t.handwrittenVsNone.toFixed(3).padStart(8)}   (what the same work costs by hand; its distance from 1 also shows the noise)`);
+  const pm = (error) => `± ${error.toFixed(3)}`;
+  say(`  generated / none         (CPU, paired) ${t.vsNone.toFixed(3).padStart(8)} ${pm(t.error.vsNone)}   target <= ${TARGETS.vsNone}  ${verdict(t.vsNone <= TARGETS.vsNone)}   (wall ${t.vsNoneWall.toFixed(3)})`);
+  say(`  generated / hand-written (CPU, paired) ${t.vsHandwritten.toFixed(3).padStart(8)} ${pm(t.error.vsHandwritten)}   target <= ${TARGETS.vsHandwritten}  ${verdict(t.vsHandwritten <= TARGETS.vsHandwritten)}   (wall ${t.vsHandwrittenWall.toFixed(3)})`);
+  say(`  hand-written / none      (CPU, paired) ${t.handwrittenVsNone.toFixed(3).padStart(8)} ${pm(t.error.handwrittenVsNone)}   (the same work by hand; ± is the standard error of each median)`);
   say(`  time inside the callbacks' hooks per fit, wall / CPU (median of ${COUNTED_FITS} counted fits each):`);
   for (const v of ["handwritten", "generated"]) {
     const h = t.hookTimes[v];
