@@ -60,10 +60,12 @@ if (wants("cold")) {
 if (wants("large")) {
   const file = path.join(outDir, "large.rules");
   writeFileSync(file, generateRules(10_000));
+  const doubleFile = path.join(outDir, "large-20k.rules");
+  writeFileSync(doubleFile, generateRules(20_000));
   const script = await bundle("bench/compile-large.ts", path.join(cacheDir, "compile-large.mjs"));
   note(`compile, large: ${ROUNDS.large} fresh processes on 10,000 rules...`);
   const runs = [];
-  for (let run = 0; run < ROUNDS.large; run += 1) runs.push(await runJson([script, file, "1"]));
+  for (let run = 0; run < ROUNDS.large; run += 1) runs.push(await runJson([script, file, "1", doubleFile]));
   const first = (key) => median(runs.map((r) => r.first[key]));
   const warm = (key) => median(runs.map((r) => r.warm[key]));
   const rules = runs[0].first.rules;
@@ -81,6 +83,9 @@ if (wants("large")) {
     warmEmitMs: warm("emitMs"),
     firstRulesPerSecond: rules / (median(runs.map((r) => r.first.parseMs + r.first.checkMs)) / 1000),
     warmRulesPerSecond: rules / (median(runs.map((r) => r.warm.parseMs + r.warm.checkMs)) / 1000),
+    doubleRules: runs[0].scaled.double.rules,
+    // Twice the rules should take twice the time: the front end must stay linear.
+    scaling: median(runs.map(({ scaled }) => (scaled.double.parseMs + scaled.double.checkMs) / (scaled.single.parseMs + scaled.single.checkMs))),
   };
 }
 
@@ -169,6 +174,7 @@ if (results.large) {
   say(`  total                                  ${formatMs(l.totalMs).padStart(8)}  target < ${TARGETS.large} s  ${verdict(l.totalMs < TARGETS.large * 1000)}`);
   say(`  parse+check, first pass                ${Math.round(l.firstRulesPerSecond).toLocaleString("en").padStart(8)} rules/s  target >= ${TARGETS.throughput.toLocaleString("en")}  ${verdict(l.firstRulesPerSecond >= TARGETS.throughput)}`);
   say(`  parse+check, warm (JIT-compiled)       ${Math.round(l.warmRulesPerSecond).toLocaleString("en").padStart(8)} rules/s  (parse ${formatMs(l.warmParseMs)}, check ${formatMs(l.warmCheckMs)}; emit ${formatMs(l.warmEmitMs)})`);
+  say(`  parse+check of ${l.doubleRules.toLocaleString("en")} rules, warm        ${l.scaling.toFixed(2).padStart(8)}x the time of ${l.rules.toLocaleString("en")} (linear: 2)`);
 }
 
 if (results.training) {
