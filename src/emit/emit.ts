@@ -3,10 +3,17 @@
 // zod schema, a table of rule sites and a class whose hook methods wire the
 // rules to the runtime. Every string from the rules file reaches the output
 // through JSON.stringify or a sanitised comment, never as code.
-import { IndentationText, Project, QuoteKind, Scope, StructureKind, type ClassDeclarationStructure, type OptionalKind, type MethodDeclarationStructure, type StatementStructures, type WriterFunction } from "ts-morph";
+import { createRequire } from "node:module";
+import type * as TsMorph from "ts-morph";
+import type { ClassDeclarationStructure, MethodDeclarationStructure, OptionalKind, Project, StatementStructures, WriterFunction } from "ts-morph";
 import type { CheckedCallback, CheckedParam, CheckedPredicate, CheckedProgram, CheckedRule, MetricRef, Resolution } from "../check/program.js";
 import type { Action, EventName, Expr, Ident, PredicateOption, StringLit } from "../syntax/ast.js";
 import { ExpressionEmitter, HISTORY_FUNCTIONS, numberLiteral, type ExprScope } from "./expressions.js";
+
+// ts-morph is CommonJS: `require` loads it ~100 ms faster than an ESM import,
+// which makes Node scan its 1 MB source for export names (bench/README.md).
+const tsMorph = createRequire(import.meta.url)("ts-morph") as typeof TsMorph;
+const { IndentationText, QuoteKind, Scope, StructureKind } = tsMorph;
 
 export interface EmitOptions {
   /** Module that generated code imports the runtime from. */
@@ -47,7 +54,7 @@ export function moduleStem(file: string): string {
 let sharedProject: Project | undefined;
 function project(): Project {
   // One in-memory project, no lib files, no type checking: ts-morph is only our printer.
-  sharedProject ??= new Project({
+  sharedProject ??= new tsMorph.Project({
     useInMemoryFileSystem: true,
     skipLoadingLibFiles: true,
     skipFileDependencyResolution: true,
@@ -365,7 +372,7 @@ class CallbackEmitter {
       docs: [docText(`Rules of ${this.program.file}${callback.decl ? `, callback ${callback.name}` : ""}.`)],
       properties: [
         { kind: StructureKind.Property, name: "o", isReadonly: true, type: `z.output<typeof ${this.schemaConst}>` },
-        ...fields.map(({ name, type }) => ({ kind: StructureKind.Property as const, name, isReadonly: true, type, scope: Scope.Private })),
+        ...fields.map(({ name, type }) => ({ kind: StructureKind.Property as TsMorph.StructureKind.Property, name, isReadonly: true, type, scope: Scope.Private })),
       ],
       ctors: [{ parameters: [{ name: "options", type: this.optionsType, initializer: hasRequired ? undefined : "{}" }], statements: ctor }],
       methods,

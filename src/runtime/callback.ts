@@ -697,9 +697,15 @@ export abstract class RulesCallback extends tf.Callback {
 
   // Counts the global step (and the batch index) for classes without batch rules too,
   // so firings and `step` at epoch events say how many batches have run.
-  override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
-    await this.enter("batchEnd", batch, logs);
-    await this.leave("batchEnd");
+  // Kept to the bare counting: it runs at every batch of every fit.
+  override async onBatchEnd(batch: number): Promise<void> {
+    this.batch = batch;
+    this.step += 1;
+    const now = performance.now();
+    if (now - this.lastYield > YIELD_EVERY_MS) {
+      this.lastYield = now;
+      await tf.nextFrame();
+    }
   }
 
   override async onTrainEnd(logs?: Logs): Promise<void> {
