@@ -135,7 +135,7 @@ export async function bundle(entry, outfile, options = {}) {
     // Dependencies stay in node_modules: one copy of tfjs shared by every bundle of a process.
     packages: "external",
     alias: { "cbc/runtime": path.join(root, "src/runtime/index.ts"), cbc: path.join(root, "src/index.ts") },
-    banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
+    banner: { js: 'import { createRequire as __cbcCreateRequire } from "node:module"; const require = __cbcCreateRequire(import.meta.url);' },
     absWorkingDir: root,
     minify: options.minify ?? false,
   });

@@ -27,7 +27,7 @@ const outfile = path.join(outDir, `${path.basename(entry, ".ts")}.mjs`);
     // Dependencies stay in node_modules: one copy of tfjs for the app and cbc.
     packages: "external",
     alias: { "cbc/runtime": path.join(root, "src/runtime/index.ts"), cbc: path.join(root, "src/index.ts") },
-    banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
+    banner: { js: 'import { createRequire as __cbcCreateRequire } from "node:module"; const require = __cbcCreateRequire(import.meta.url);' },
     absWorkingDir: root,
   });
   process.chdir(root);
