@@ -177,7 +177,7 @@ describe.each<Kind>(["sequential", "functional"])("Iris, %s model", (kind) => {
     expect(weightsOf(model)).not.toEqual(recorder.weights.at(-1));
     expect(rules.firings.map((f) => [f.action, f.epoch, f.detail])).toEqual([
       ["stop", stoppedAt, undefined],
-      ["restore", stoppedAt, `epoch ${bestEpoch}`],
+      ["restore", stoppedAt, `weights of epoch index ${bestEpoch}`],
     ]);
     rules.dispose();
     model.dispose();

@@ -76,7 +76,7 @@ describe("train.rules: plateau, stop, restore, checkpoints, CSV (epoch level)", 
     expect(run.weightsEpoch).toBe(5);
     expect(callback.firings.filter((f) => f.action === "stop" || f.action === "restore").map((f) => [f.rule, f.epoch, f.action, f.detail])).toEqual([
       [stopRule, 11, "stop", undefined],
-      [stopRule, 11, "restore", "epoch 5"],
+      [stopRule, 11, "restore", "weights of epoch index 5"],
     ]);
     expect(callback.firings.filter((f) => f.action === "lr").every((f) => f.rule === lrRule)).toBe(true);
     expect(run.leakedTensors).toBe(0);

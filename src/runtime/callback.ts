@@ -411,7 +411,7 @@ export abstract class RulesCallback extends tf.Callback {
   protected restore(rule: RuleSite, predicate: Predicate): void {
     const epoch = predicate.bestWeights?.restore(this.model);
     if (epoch === undefined) return;
-    this.record(rule, "restore", { detail: `epoch ${epoch}` });
+    this.record(rule, "restore", { detail: `weights of epoch index ${epoch}` });
     this.say(`Restoring model weights from the end of the best epoch: ${epoch + 1}.`);
   }
 
