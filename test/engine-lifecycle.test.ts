@@ -86,6 +86,13 @@ describe("options are validated at construction", () => {
     expect(() => new Opts({ schedule, factor: 0.5, patience: 0, mode: "max", monitor: "val_acc", baseline: 0.2, label: "", enabled: false, verbose: 1 })).not.toThrow();
   });
 
+  test("an option that becomes a predicate operand is checked at construction, as Keras would reject it", async () => {
+    const { Loose } = await load("callback Loose(wait: int = 3, rest: int = 0) {\n  when val_loss plateau wait cooldown rest then stop\n}\n", "loose");
+    expect(() => new Loose({ wait: -1 })).toThrow(/^Loose: plateau patience must be a non-negative integer, got -1$/);
+    expect(() => new Loose({ rest: -2 })).toThrow(/^Loose: cooldown must be a non-negative integer, got -2$/);
+    expect(() => new Loose({ wait: 0, rest: 1 })).not.toThrow();
+  });
+
   test("a function option that returns a non-number fails at the rule that calls it", async () => {
     const { Opts } = await load(SOURCE, "opts");
     const callback = new Opts({ schedule: () => "fast" });

@@ -716,9 +716,27 @@ export class ExpressionChecker {
     }
     if (!this.requireNumber(type, expr) || type === "error") return;
     const value = foldConstant(expr);
-    if (value === undefined) return;
+    if (value === undefined) {
+      this.paramDefaultOperand(expr, label, spec);
+      return;
+    }
     const problem = validateValue(label, spec, value);
     if (problem) this.reporter.report("CBC301", expr.span, problem);
+  }
+
+  /** A param used as the operand as it stands (`plateau patience`): its default must fit the operand too. */
+  private paramDefaultOperand(expr: Expr, label: string, spec: ValueSpec): void {
+    if (expr.kind !== "ident" || expr.quoted) return;
+    const param = this.scope.params.get(expr.name);
+    if (!param || typeof param.defaultValue !== "number") return;
+    const problem = validateValue(label, spec, param.defaultValue);
+    if (!problem) return;
+    this.reporter.report(
+      "CBC301",
+      param.decl.default?.span ?? expr.span,
+      `the default of \`${param.name}\` does not fit where it is used: ${problem}`,
+      `change the default, and give \`${param.name}\` a range so options are checked too (e.g. \`${param.name}: int >= 0 = 10\`)`,
+    );
   }
 
   // ------------------------------------------------------------ strings

@@ -8,6 +8,7 @@ import { CheckpointKeeper, saveModel } from "./checkpoint.js";
 import { CsvLogger } from "./csv.js";
 import { formatTemplate, type FormatArg } from "./format.js";
 import { MetricHistory } from "./history.js";
+import { OptionsError } from "./options.js";
 import { readMetrics, type Logs } from "./logs.js";
 import { getLearningRate, setLearningRate } from "./lr.js";
 import { resolveMode, type Direction, type Mode } from "./modes.js";
@@ -220,7 +221,20 @@ export abstract class RulesCallback extends tf.Callback {
 
   // ------------------------------------------------------------ wiring helpers for generated constructors
 
+  /** Predicate operands may come from options: a value Keras would reject fails at construction, naming the class. */
+  private requireOperand(what: string, value: number | undefined, integer: boolean): void {
+    if (value === undefined) return;
+    const ok = integer ? Number.isInteger(value) && value >= 0 : Number.isFinite(value);
+    if (!ok) {
+      throw new OptionsError(`${this.spec.className}: ${what} must be ${integer ? "a non-negative integer" : "a finite number"}, got ${value}`);
+    }
+  }
+
   protected plateau(metric: string, patience: number, spec: Omit<PredicateSpec, "metric"> & { cooldown?: number | undefined } = {}): Predicate {
+    this.requireOperand("plateau patience", patience, true);
+    this.requireOperand("cooldown", spec.cooldown, true);
+    this.requireOperand("min_delta", spec.minDelta, false);
+    this.requireOperand("the start epoch (`from epoch`)", spec.startEpoch, true);
     const direction = resolveMode(metric, spec.mode ?? "auto");
     const tracker = new PlateauTracker({
       patience,
@@ -236,6 +250,8 @@ export abstract class RulesCallback extends tf.Callback {
   }
 
   protected improves(metric: string, spec: Omit<PredicateSpec, "metric"> = {}): Predicate {
+    this.requireOperand("min_delta", spec.minDelta, false);
+    this.requireOperand("the start epoch (`from epoch`)", spec.startEpoch, true);
     const direction = resolveMode(metric, spec.mode ?? "auto");
     const tracker = new ImprovesTracker({
       minDelta: spec.minDelta,
