@@ -45,7 +45,7 @@ export class EarlyStopping extends RulesCallback {
     const o = parseOptions("EarlyStopping", EarlyStoppingSchema, options);
     super({ className: "EarlyStopping", rules: EarlyStoppingRules, params: { "monitor": "monitor", "min_delta": "minDelta", "patience": "patience", "mode": "mode", "baseline": "baseline", "restore_best_weights": "restoreBestWeights", "start_from_epoch": "startFromEpoch" }, intParams: ["patience", "start_from_epoch"], enabled: [true, o.restoreBestWeights] }, o);
     this.o = o;
-    this.p0 = this.plateau(o.monitor, o.patience, { minDelta: o.minDelta, mode: o.mode, baseline: o.baseline, startEpoch: o.startFromEpoch, captureWeights: true });
+    this.p0 = this.plateau(o.monitor, o.patience, { minDelta: o.minDelta, mode: o.mode, baseline: o.baseline, startEpoch: o.startFromEpoch, captureWeights: o.restoreBestWeights });
   }
 
   override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {

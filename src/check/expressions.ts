@@ -592,7 +592,7 @@ export class ExpressionChecker {
       );
     }
     const ref = this.metricName(expr.metric, expr.metric.text, expr.metric.quoted === true, `\`${keyword}\``);
-    if (expr.kind === "plateau") this.staticOperand(expr.patience, "patience", OPERAND_SPECS.patience, false);
+    if (expr.kind === "plateau") this.staticOperand(expr.patience, "patience", OPERAND_SPECS.patience, false, true);
     // An option given twice is a syntax error (the parser reports it).
     for (const option of expr.options) {
       switch (option.name) {
@@ -604,17 +604,17 @@ export class ExpressionChecker {
             this.reporter.report("CBC300", option.span, "`improves` takes no cooldown; only `plateau` does", "remove `cooldown ...`");
             this.check(option.value, { kind: "static", label: "cooldown" });
           } else {
-            this.staticOperand(option.value, "cooldown", OPERAND_SPECS.cooldown, true);
+            this.staticOperand(option.value, "cooldown", OPERAND_SPECS.cooldown, true, true);
           }
           break;
         case "min_delta":
-          this.staticOperand(option.value, "min_delta", OPERAND_SPECS.min_delta, true);
+          this.staticOperand(option.value, "min_delta", OPERAND_SPECS.min_delta, true, true);
           break;
         case "baseline":
           this.staticOperand(option.value, "baseline", OPERAND_SPECS.baseline, true);
           break;
         case "from":
-          this.staticOperand(option.value, "`from epoch S`", OPERAND_SPECS.from, true);
+          this.staticOperand(option.value, "`from epoch S`", OPERAND_SPECS.from, true, true);
           break;
       }
     }
@@ -693,7 +693,13 @@ export class ExpressionChecker {
    * literals and params; a constant one is validated against `spec` (CBC301).
    * With `allowOptional`, an optional param may be the whole value.
    */
-  staticOperand(expr: Expr, label: string, spec: ValueSpec, allowOptional: boolean): void {
+  /**
+   * `paramDefault`: also check the default of a param used as the operand as
+   * it stands. Predicate operands only: `every N` with an option-only guard
+   * (`every save_freq batches when save_freq > 0`) may default to a value
+   * that switches the rule off.
+   */
+  staticOperand(expr: Expr, label: string, spec: ValueSpec, allowOptional: boolean, paramDefault = false): void {
     if (allowOptional && expr.kind === "ident" && !expr.quoted) {
       const param = this.scope.params.get(expr.name);
       if (param?.optional) {
@@ -717,7 +723,7 @@ export class ExpressionChecker {
     if (!this.requireNumber(type, expr) || type === "error") return;
     const value = foldConstant(expr);
     if (value === undefined) {
-      this.paramDefaultOperand(expr, label, spec);
+      if (paramDefault) this.paramDefaultOperand(expr, label, spec);
       return;
     }
     const problem = validateValue(label, spec, value);

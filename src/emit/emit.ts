@@ -379,6 +379,23 @@ class CallbackEmitter {
     };
   }
 
+  /**
+   * Best weights cost a copy of the model at every improvement: capture them
+   * only when some restoring rule can fire with these options
+   * (`on train end when restore_best_weights then restore ...`).
+   */
+  private captureCondition(predicate: CheckedPredicate, expressions: ExpressionEmitter): string {
+    const guards: string[] = [];
+    for (const rule of this.callback.rules) {
+      const restores = rule.rule.actions.some((action) => action.kind === "restore" && this.program.restoreTargets.get(action) === predicate);
+      if (!restores) continue;
+      const conjuncts = this.staticConjuncts(rule.rule.condition).map((c) => expressions.emit(c));
+      if (conjuncts.length === 0) return "true";
+      guards.push(conjuncts.map((c) => (/&&|\|\|/.test(c) ? `(${c})` : c)).join(" && "));
+    }
+    return guards.length === 0 ? "true" : guards.join(" || ");
+  }
+
   /** The conjuncts of a condition's top-level `and` chain that read only options and literals. */
   private staticConjuncts(condition: Expr | undefined): Expr[] {
     if (!condition) return [];
@@ -431,7 +448,7 @@ class CallbackEmitter {
     if (baseline) opts.push(`baseline: ${value(baseline)}`);
     const from = option("from");
     if (from) opts.push(`startEpoch: ${value(from)}`);
-    if (predicate.capturesWeights) opts.push("captureWeights: true");
+    if (predicate.capturesWeights) opts.push(`captureWeights: ${this.captureCondition(predicate, expressions)}`);
     const rest = opts.length ? `, { ${opts.join(", ")} }` : "";
     if (node.kind === "plateau") {
       return `this.plateau(${metric}, ${expressions.emit(node.patience)}${rest})`;
