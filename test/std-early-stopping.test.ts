@@ -284,3 +284,23 @@ describe("EarlyStopping options", () => {
     });
   });
 });
+
+describe("EarlyStopping best-weight copies", () => {
+  // Keras copies the weights at each improvement only with restore_best_weights.
+  test.each([
+    [false, 0],
+    [true, 2],
+  ])("restoreBestWeights %s holds %i weight tensors after improving epochs", async (restoreBestWeights, held) => {
+    const callback = new EarlyStopping({ patience: 5, restoreBestWeights });
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1 })] });
+    model.compile({ optimizer: "sgd", loss: "meanSquaredError" });
+    callback.setModel(model);
+    callback.setParams({ epochs: 3, metrics: ["loss", "val_loss"] });
+    await callback.onTrainBegin({});
+    const before = tf.memory().numTensors;
+    for (const [epoch, value] of [0.9, 0.8, 0.7].entries()) await callback.onEpochEnd(epoch, { val_loss: value });
+    expect(tf.memory().numTensors - before).toBe(held);
+    callback.dispose();
+    model.dispose();
+  });
+});
