@@ -205,6 +205,16 @@ function finish(
     info.hint = "comparisons do not chain: join them with `and`";
   } else if (actual.image === "|" && previousWord === "|") {
     info.hint = "write `or`";
+  } else if (actual.image === "(" && previous !== undefined && actionWords.has(keywordOfToken.get(previous.tokenType) ?? "")) {
+    info.hint = `actions take no parentheses: write \`${previousWord}\``;
+  } else if (actual.image === "by" && previousWord === "improves") {
+    info.hint = "write the least improvement as `min_delta`, e.g. `improves min_delta 0.01`";
+  } else if (/^(train|epoch|batch)_(begin|end)$/.test(actual.image)) {
+    info.hint = `write \`${actual.image.replace("_", " ")}\`, in two words`;
+  } else if (previousWord === "%") {
+    info.hint = "`%` is the remainder; write a percentage as a fraction, e.g. `0.9`";
+  } else if (betweenStatements && actual.image === "lr" && previous === undefined) {
+    info.hint = "an action needs a trigger first, e.g. `on train begin then ...` or `when loss > 1 then ...`";
   }
   return JSON.stringify(info);
 }
