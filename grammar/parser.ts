@@ -10,7 +10,7 @@ import {
   type IToken,
   type TokenType,
 } from "chevrotain";
-import { closest } from "../src/diagnostics/suggest.js";
+import { closest } from "../src/util/suggest.js";
 import {
   AddOp,
   allTokens,

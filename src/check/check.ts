@@ -2,7 +2,7 @@
 // consumes, collecting every problem on the way. Linear in the size of the
 // file; never throws.
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { didYouMean } from "../diagnostics/suggest.js";
+import { didYouMean } from "../util/suggest.js";
 import type { Action, BlockItem, CallbackDecl, EventName, Expr, Ident, LetDecl, Name, Param, Program, Rule, Span, StringLit, Trigger } from "../syntax/ast.js";
 import { EVENT_WORDS, ExpressionChecker, type RuleFacts } from "./expressions.js";
 import { foldConstant } from "./fold.js";

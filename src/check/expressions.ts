@@ -1,7 +1,7 @@
 // Checking expressions, predicates and string placeholders of one callback
 // class: resolves every name, infers types, collects the predicates and the
 // metrics each rule reads, and validates the static operands.
-import { didYouMean } from "../diagnostics/suggest.js";
+import { didYouMean } from "../util/suggest.js";
 import type { EventName, Expr, Ident, Improves, Name, Plateau, Span, StringLit, StringPart } from "../syntax/ast.js";
 import { foldConstant } from "./fold.js";
 import { checkFormatSpec, type ValueKind } from "./format-spec.js";

@@ -1,6 +1,6 @@
 // The names one callback class sees: its lets, params, the builtins, and the
 // metrics (declared, or whatever tfjs reports), with the did-you-mean lists.
-import { didYouMean } from "../diagnostics/suggest.js";
+import { didYouMean } from "../util/suggest.js";
 import type { LetDecl, Span } from "../syntax/ast.js";
 import { TFJS_REPORTED_METRICS, isUsuallyReported } from "./metrics.js";
 import { BUILTINS, isBuiltin, type BuiltinName } from "./names.js";

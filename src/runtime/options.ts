@@ -1,7 +1,7 @@
 // Option schemas for generated callbacks: zod builders that carry a readable
 // "expected ..." for every param, and one formatter for the error a user sees.
 import { z } from "zod";
-import { closest } from "../diagnostics/suggest.js";
+import { closest } from "../util/suggest.js";
 import type { HookContext } from "./callback.js";
 
 export { z };

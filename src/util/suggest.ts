@@ -1,4 +1,4 @@
-// Did-you-mean: the closest known name by edit distance, if it is close enough.
+// Did-you-mean: the closest known name by edit distance. Shared by the compiler (diagnostics) and the runtime (option errors), so it belongs to neither.
 
 /** Damerau-Levenshtein (optimal string alignment) distance. */
 export function editDistance(a: string, b: string): number {
