@@ -156,9 +156,9 @@ beforeAll(async () => {
   program = ts.createProgram([...emitted, path.join(dir, "usage.ts"), path.join(dir, "bad.ts")], {
     strict: true,
     // Flags careful users add: generated code must not break their build.
-    // (noUncheckedIndexedAccess and noPropertyAccessFromIndexSignature still
-    // fail on `this.v.name` of `let` variables: reported for the emitter.)
     exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    noPropertyAccessFromIndexSignature: true,
     noImplicitOverride: true,
     noImplicitReturns: true,
     noFallthroughCasesInSwitch: true,

@@ -38,6 +38,7 @@ const OneCycleRules = [
 /** Rules of one-cycle.rules, callback OneCycle. */
 export class OneCycle extends RulesCallback {
   readonly o: z.output<typeof OneCycleSchema>;
+  declare protected v: { warm: number; start: number };
 
   constructor(options: OneCycleOptions) {
     const o = parseOptions("OneCycle", OneCycleSchema, options);
@@ -45,7 +46,7 @@ export class OneCycle extends RulesCallback {
     this.o = o;
   }
 
-  override initialVariables(): Record<string, number> {
+  protected override initialVariables(): { warm: number; start: number } {
     return { warm: this.o.pctStart * this.o.totalSteps - 1, start: this.o.maxLr / this.o.divFactor };
   }
 

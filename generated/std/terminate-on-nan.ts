@@ -17,6 +17,7 @@ const TerminateOnNaNRules = [
 /** Rules of terminate-on-nan.rules, callback TerminateOnNaN. */
 export class TerminateOnNaN extends RulesCallback {
   readonly o: z.output<typeof TerminateOnNaNSchema>;
+  declare protected v: { index: number };
 
   constructor(options: TerminateOnNaNOptions = {}) {
     const o = parseOptions("TerminateOnNaN", TerminateOnNaNSchema, options);
@@ -24,7 +25,7 @@ export class TerminateOnNaN extends RulesCallback {
     this.o = o;
   }
 
-  override initialVariables(): Record<string, number> {
+  protected override initialVariables(): { index: number } {
     return { index: 0 };
   }
 

@@ -358,8 +358,8 @@ class CallbackEmitter {
       methods.push({
         name: "initialVariables",
         hasOverrideKeyword: true,
-        scope: undefined,
-        returnType: "Record<string, number>",
+        scope: Scope.Protected,
+        returnType: this.variablesType(),
         statements: [`return { ${callback.lets.map((l) => `${l.name.text}: ${letScope.emit(l.init)}`).join(", ")} };`],
       });
     }
@@ -372,6 +372,10 @@ class CallbackEmitter {
       docs: [docText(`Rules of ${this.program.file}${callback.decl ? `, callback ${callback.name}` : ""}.`)],
       properties: [
         { kind: StructureKind.Property, name: "o", isReadonly: true, type: `z.output<typeof ${this.schemaConst}>` },
+        // The `let` variables by name, so `this.v.count` type-checks under the strictest user flags.
+        ...(callback.lets.length > 0
+          ? [{ kind: StructureKind.Property as TsMorph.StructureKind.Property, name: "v", hasDeclareKeyword: true, scope: Scope.Protected, type: this.variablesType() }]
+          : []),
         ...fields.map(({ name, type }) => ({ kind: StructureKind.Property as TsMorph.StructureKind.Property, name, isReadonly: true, type, scope: Scope.Private })),
       ],
       ctors: [{ parameters: [{ name: "options", type: this.optionsType, initializer: hasRequired ? undefined : "{}" }], statements: ctor }],
@@ -394,6 +398,10 @@ class CallbackEmitter {
       guards.push(conjuncts.map((c) => (/&&|\|\|/.test(c) ? `(${c})` : c)).join(" && "));
     }
     return guards.length === 0 ? "true" : guards.join(" || ");
+  }
+
+  private variablesType(): string {
+    return `{ ${this.callback.lets.map((l) => `${l.name.text}: number`).join("; ")} }`;
   }
 
   /** The conjuncts of a condition's top-level `and` chain that read only options and literals. */
