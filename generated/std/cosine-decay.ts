@@ -88,10 +88,4 @@ export class CosineDecay extends RulesCallback {
 
     await this.leave("batchBegin");
   }
-
-  override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
-    await this.enter("batchEnd", batch, logs);
-
-    await this.leave("batchEnd");
-  }
 }

@@ -34,12 +34,6 @@ export class CSVLogger extends RulesCallback {
     this.o = o;
   }
 
-  override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
-    await this.enter("batchEnd", batch, logs);
-
-    await this.leave("batchEnd");
-  }
-
   override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
     await this.enter("epochEnd", epoch, logs);
 

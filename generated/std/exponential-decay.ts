@@ -73,10 +73,4 @@ export class ExponentialDecay extends RulesCallback {
 
     await this.leave("batchBegin");
   }
-
-  override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
-    await this.enter("batchEnd", batch, logs);
-
-    await this.leave("batchEnd");
-  }
 }

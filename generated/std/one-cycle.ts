@@ -81,10 +81,4 @@ export class OneCycle extends RulesCallback {
 
     await this.leave("batchBegin");
   }
-
-  override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
-    await this.enter("batchEnd", batch, logs);
-
-    await this.leave("batchEnd");
-  }
 }

@@ -76,10 +76,4 @@ export class PolynomialDecay extends RulesCallback {
 
     await this.leave("batchBegin");
   }
-
-  override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
-    await this.enter("batchEnd", batch, logs);
-
-    await this.leave("batchEnd");
-  }
 }

@@ -3,6 +3,7 @@
 // file; never throws.
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../util/suggest.js";
+import { EVENT_ORDER } from "./program.js";
 import type { Action, BlockItem, CallbackDecl, EventName, Expr, Ident, LetDecl, Name, Param, Program, Rule, Span, StringLit, Trigger } from "../syntax/ast.js";
 import { EVENT_WORDS, ExpressionChecker, type RuleFacts } from "./expressions.js";
 import { foldConstant } from "./fold.js";
@@ -25,7 +26,6 @@ export interface CheckResult {
 }
 
 /** The order in which a callback's events are listed. */
-export const EVENT_ORDER: readonly EventName[] = ["trainBegin", "epochBegin", "batchBegin", "batchEnd", "epochEnd", "trainEnd"];
 
 /** Checks a parsed file. `source` is the text the spans point into (for rule texts and quotes in messages). */
 export function checkProgram(program: Program, source: string): CheckResult {
@@ -142,9 +142,8 @@ class ClassChecker {
     this.resolveRestores(this.exprs.predicates);
 
     const events = new Set<EventName>(rules.map((r) => r.event));
-    // Trackers and history record at each epoch end; the global step advances at batch end.
+    // Trackers and history record at each epoch end. (The runtime counts the global step itself.)
     if (this.exprs.predicates.length > 0 || this.exprs.usesHistory) events.add("epochEnd");
-    if (this.exprs.readsStep) events.add("batchEnd");
 
     const callback: CheckedCallback = {
       name,
@@ -462,16 +461,14 @@ class ClassChecker {
   /**
    * A path of `save`, `log to` or `tensorboard`: a literal's placeholders are resolved now; a
    * string param's value is a template formatted at run time. True for a param: its
-   * placeholders are unknown here, so the rule reads every metric (and counts steps for `{step}`).
+   * placeholders are unknown here, so the rule reads every metric.
    */
   private pathOperand(path: StringLit | Ident, label: string, facts: RuleFacts): boolean {
     if (path.kind === "string") {
       this.exprs.template(path, facts);
       return false;
     }
-    if (!this.stringParam(path, label, 'a path in double quotes, e.g. `"ckpt/{epoch:02d}"`')) return false;
-    this.exprs.readsStep = true;
-    return true;
+    return this.stringParam(path, label, 'a path in double quotes, e.g. `"ckpt/{epoch:02d}"`') !== undefined;
   }
 
   /** `separator ";"` or `separator NAME` (a string param): one character, as Python's csv module demands. */

@@ -88,8 +88,6 @@ export class ExpressionChecker {
   readonly predicates: CheckedPredicate[] = [];
   /** best()/prev()/mean() appear: their history is recorded at epoch end. */
   usesHistory = false;
-  /** `step` is read: the runtime counts batches. */
-  readsStep = false;
   /** The pairs of `number[]` params that `piecewise` reads together, each once. */
   readonly piecewisePairs: { boundaries: string; values: string }[] = [];
 
@@ -255,7 +253,6 @@ export class ExpressionChecker {
         }
         return "number";
       case "builtin":
-        if (local.name === "step") this.readsStep = true;
         if (site.kind === "static" && local.name !== "pi") {
           this.notStatic(node.span, node.name, site.label);
           return "error";
@@ -794,7 +791,6 @@ export class ExpressionChecker {
         this.reporter.report("CBC205", span, `\`{${name}}\` cannot be shown: placeholders show metrics, params, lets and ${shown}`);
         return undefined;
       }
-      if (local.name === "step") this.readsStep = true;
       resolution = { kind: "builtin", name: local.name };
       kind = INTEGER_BUILTINS.has(local.name) ? "int" : "float";
     } else if (name === "" || (IDENTIFIER.test(name) && this.scope.declaredMetrics && !this.scope.isKnownMetric(name))) {

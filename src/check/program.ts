@@ -116,6 +116,9 @@ export interface CheckedProgram {
   restoreTargets: Map<Action, CheckedPredicate>;
 }
 
+/** The events in the order a fit fires them; generated hook methods follow it. */
+export const EVENT_ORDER: readonly EventName[] = ["trainBegin", "epochBegin", "batchBegin", "batchEnd", "epochEnd", "trainEnd"];
+
 /** Canonical metric name: tfjs reports `acc` for `accuracy`. */
 export function canonicalMetric(name: string): string {
   if (name === "accuracy") return "acc";

@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 import type * as TsMorph from "ts-morph";
 import type { ClassDeclarationStructure, MethodDeclarationStructure, OptionalKind, Project, StatementStructures, WriterFunction } from "ts-morph";
-import type { CheckedCallback, CheckedParam, CheckedPredicate, CheckedProgram, CheckedRule, MetricRef, Resolution } from "../check/program.js";
+import { EVENT_ORDER, type CheckedCallback, type CheckedParam, type CheckedPredicate, type CheckedProgram, type CheckedRule, type MetricRef, type Resolution } from "../check/program.js";
 import type { Action, EventName, Expr, Ident, PredicateOption, StringLit } from "../syntax/ast.js";
 import { ExpressionEmitter, HISTORY_FUNCTIONS, numberLiteral, type ExprScope } from "./expressions.js";
 
@@ -34,7 +34,6 @@ const METHOD: Record<EventName, { name: string; params: string; index: string }>
   batchBegin: { name: "onBatchBegin", params: "batch: number, logs?: Logs", index: "batch" },
   batchEnd: { name: "onBatchEnd", params: "batch: number, logs?: Logs", index: "batch" },
 };
-const EVENT_ORDER: EventName[] = ["trainBegin", "epochBegin", "batchBegin", "batchEnd", "epochEnd", "trainEnd"];
 
 /** Text safe inside a `//` comment: no line terminators of any kind. */
 export function commentText(text: string): string {
@@ -225,11 +224,8 @@ class CallbackEmitter {
     };
   }
 
-  private sourceText?: string;
   private sourceOf(start: number, end: number): string {
-    // The checker folds rule text; params we take from the rule text map if present.
-    this.sourceText ??= this.program.source ?? "";
-    return this.sourceText.slice(start, end).replace(/\s+/g, " ");
+    return this.program.source.slice(start, end).replace(/\s+/g, " ");
   }
 
   private schema(): string {
@@ -475,35 +471,9 @@ class CallbackEmitter {
     return JSON.stringify("auto");
   }
 
-  private eventsToEmit(): EventName[] {
-    const events = new Set<EventName>(this.callback.rules.map((r) => r.event));
-    // The global step advances at batch end: count batches when anything reads `step`.
-    if (this.readsStep()) events.add("batchEnd");
-    // best()/prev()/mean() record their history at each epoch end.
-    if (this.historyFields.size > 0) events.add("epochEnd");
-    return EVENT_ORDER.filter((e) => events.has(e));
-  }
-
-  private readsStep(): boolean {
-    let found = false;
-    for (const rule of this.callback.rules) {
-      if (rule.rule.trigger.kind === "every" && rule.rule.trigger.unit === "batches") found = true;
-      visitRule(rule, (expr) => {
-        if (expr.kind === "ident") {
-          const r = this.program.resolutions.get(expr);
-          if (r?.kind === "builtin" && r.name === "step") found = true;
-        }
-      });
-      for (const action of rule.rule.actions) {
-        for (const operand of operandsOf(action)) {
-          // A template from a param may hold `{step}`: count steps.
-          if (operand.kind === "ident") found = true;
-          const placeholders = operand.kind === "string" ? this.program.placeholders.get(operand) : undefined;
-          for (const r of placeholders?.values() ?? []) if (r.kind === "builtin" && r.name === "step") found = true;
-        }
-      }
-    }
-    return found;
+  /** The events the checker found the class needs (its rules', plus epoch end for trackers and histories). */
+  private eventsToEmit(): readonly EventName[] {
+    return EVENT_ORDER.filter((event) => this.callback.events.includes(event));
   }
 
   private scope(ruleRef: string, history?: Map<Expr, string>, options: ExprScope["options"] = "this.o"): ExprScope {

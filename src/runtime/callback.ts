@@ -33,7 +33,7 @@ export interface RuleSite {
   text: string;
   event: EventName;
   metrics: readonly MetricSource[];
-  /** `log to` and `tensorboard` read every reported metric. */
+  /** `log to`, `tensorboard`, `progress` and paths from string params read every reported metric. */
   readsAll?: boolean;
 }
 
@@ -154,6 +154,7 @@ export abstract class RulesCallback extends tf.Callback {
   private readonly csvLoggers = new Map<string, CsvLogger>();
   private readonly boards = new Map<string, TensorBoardWriter>();
   private readonly options: Record<string, unknown>;
+  private readonly intParams: ReadonlySet<string>;
   private startedAt = 0;
   private lastYield = 0;
   private reported: string[] = [];
@@ -164,6 +165,7 @@ export abstract class RulesCallback extends tf.Callback {
     this.verbose = options.verbose ?? 0;
     this.hooks = options.hooks ?? {};
     this.options = options;
+    this.intParams = new Set(spec.intParams ?? []);
     for (const rule of this.activeRules()) {
       const entry = this.metricsByEvent.get(rule.event) ?? { names: [], all: false };
       for (const source of rule.metrics) {
@@ -448,7 +450,7 @@ export abstract class RulesCallback extends tf.Callback {
   protected format(rule: RuleSite, template: string): string {
     const options = this.options;
     const params = this.spec.params ?? {};
-    const ints = new Set(this.spec.intParams ?? []);
+    const ints = this.intParams;
     const lookup = (name: string): FormatArg | undefined => {
       switch (name) {
         case "epoch":
