@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { RuleError } from "../src/runtime/callback.js";
 import { loadRules, removeLoadedRules } from "./support/rules-module.js";
-import { classes, classifier, temporaryDirectory } from "./support/writers-fit.js";
+import { classes, classifier, fitClassifier, temporaryDirectory } from "./support/writers-fit.js";
 
 let root: { dir: string; remove: () => Promise<void> };
 let cases = 0;
@@ -74,8 +74,8 @@ class Probe extends tf.Callback {
   }
 }
 
-function epochRows(history: tf.History, lrs: readonly number[]): Array<Record<string, number>> {
-  const logged = history.history as Record<string, number[]>;
+function epochRows(run: tf.History | Record<string, number[]>, lrs: readonly number[]): Array<Record<string, number>> {
+  const logged = (run instanceof tf.History ? run.history : run) as Record<string, number[]>;
   return lrs.map((lr, epoch) => {
     const row: Record<string, number> = { epoch, lr };
     for (const [name, series] of Object.entries(logged)) row[name] = series[epoch] as number;
@@ -98,17 +98,7 @@ describe("log to, in a real fit", () => {
     const seen: string[][] = [];
     const callback = new Logged({ hooks: { peek: async () => void seen.push((await fs.readFile(file, "utf8")).split("\r\n")) } });
     const probe = new Probe();
-    const model = classifier(0.1);
-    const train = classes(20);
-    const validation = classes(9, 5);
-    const history = await model.fit(train.xs, train.ys, {
-      epochs: 3,
-      batchSize: 8,
-      shuffle: false,
-      validationData: [validation.xs, validation.ys],
-      callbacks: [probe, callback],
-      verbose: 0,
-    });
+    const history = await fitClassifier([probe, callback]);
     // tfjs reports the val_ metrics in params.metrics when validation is on; Keras' header is the sorted log keys.
     expect(probe.reported).toEqual(["loss", "acc", "val_loss", "val_acc"]);
     const expected = kerasCsv(",", probe.reported, [{ header: true, rows: epochRows(history, [0.1, 0.05, 0.05]) }]);
@@ -118,8 +108,6 @@ describe("log to, in a real fit", () => {
     const lines = expected.split("\r\n");
     expect(seen).toEqual([0, 1, 2].map((epoch) => [...lines.slice(0, epoch + 2), ""]));
     callback.dispose();
-    model.dispose();
-    tf.dispose([train.xs, train.ys, validation.xs, validation.ys]);
   });
 
   it('separator ";" and a diverging fit: huge values in Python repr, then inf and nan', async () => {

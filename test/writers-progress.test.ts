@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RulesCallback, type Logs, type RuleSite } from "../src/runtime/callback.js";
 import { ProgressRenderer, formatMetricValue, type ProgressPlan } from "../src/runtime/progress.js";
 import { loadRules, removeLoadedRules } from "./support/rules-module.js";
-import { classes, classifier } from "./support/writers-fit.js";
+import { fitClassifier } from "./support/writers-fit.js";
 
 class FakeStream extends Writable {
   readonly columns = 160;
@@ -66,23 +66,7 @@ afterAll(async () => {
   await removeLoadedRules();
 });
 
-/** 20 samples in batches of 8 (3 batches, the last of 4), validation on, 3 epochs. */
-async function fitWith(callback: tf.Callback): Promise<Record<string, number[]>> {
-  const model = classifier(0.1);
-  const train = classes(20);
-  const validation = classes(9, 5);
-  const history = await model.fit(train.xs, train.ys, {
-    epochs: 3,
-    batchSize: 8,
-    shuffle: false,
-    validationData: [validation.xs, validation.ys],
-    callbacks: [callback],
-    verbose: 0,
-  });
-  model.dispose();
-  tf.dispose([train.xs, train.ys, validation.xs, validation.ys]);
-  return history.history as Record<string, number[]>;
-}
+const fitWith = (callback: tf.Callback): Promise<Record<string, number[]>> => fitClassifier([callback]);
 
 describe("progress off a TTY: one line per epoch", () => {
   // Batch-level only: the line shows the running means of the batch logs weighted by batch size (8, 8, 4), which is

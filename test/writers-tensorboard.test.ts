@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RuleError } from "../src/runtime/callback.js";
 import { loadRules, removeLoadedRules } from "./support/rules-module.js";
 import { decodeScalarEvent, only, readRecords, readRun, text } from "./support/tensorboard-reader.js";
-import { classes, classifier, temporaryDirectory } from "./support/writers-fit.js";
+import { classes, classifier, fitClassifier, temporaryDirectory } from "./support/writers-fit.js";
 
 let root: { dir: string; remove: () => Promise<void> };
 beforeAll(async () => {
@@ -45,18 +45,7 @@ describe("tensorboard, in a real fit", () => {
       "Board",
     );
     const probe = new BatchProbe();
-    const model = classifier(0.1);
-    const train = classes(20);
-    const validation = classes(9, 5);
-    const history = await model.fit(train.xs, train.ys, {
-      epochs: 3,
-      batchSize: 8,
-      shuffle: false,
-      validationData: [validation.xs, validation.ys],
-      callbacks: [probe, new Board()],
-      verbose: 0,
-    });
-    const logged = history.history as Record<string, number[]>;
+    const logged = await fitClassifier([probe, new Board()]);
 
     // Keras 3's TensorBoard: on_epoch_end writes "epoch_" + name at step=epoch for the train logs plus
     // learning_rate in train/, and val_ logs without the prefix in validation/. on_train_batch_end writes
@@ -91,8 +80,6 @@ describe("tensorboard, in a real fit", () => {
       const decoded: Scalar[] = scalars.map((s) => [s.tag, Number(s.step), s.value]);
       expect(decoded.sort(byTagThenStep), run).toEqual(expected.map(([tag, step, value]): Scalar => [tag, step, Math.fround(value)]).sort(byTagThenStep));
     }
-    model.dispose();
-    tf.dispose([train.xs, train.ys, validation.xs, validation.ys]);
   });
 
   it("a second fit opens new event files; TensorBoard reads both as one run", async () => {

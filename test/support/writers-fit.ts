@@ -21,6 +21,30 @@ export function classes(count: number, offset = 0): { xs: tf.Tensor2D; ys: tf.Te
   return { xs, ys };
 }
 
+/**
+ * The writers tests' standard run: the classifier on 20 samples in batches of 8
+ * (3 batches, the last of 4), validation on, 3 epochs. Returns the history.
+ */
+export async function fitClassifier(callbacks: tf.Callback[]): Promise<Record<string, number[]>> {
+  const model = classifier(0.1);
+  const train = classes(20);
+  const validation = classes(9, 5);
+  try {
+    const history = await model.fit(train.xs, train.ys, {
+      epochs: 3,
+      batchSize: 8,
+      shuffle: false,
+      validationData: [validation.xs, validation.ys],
+      callbacks,
+      verbose: 0,
+    });
+    return history.history as Record<string, number[]>;
+  } finally {
+    model.dispose();
+    tf.dispose([train.xs, train.ys, validation.xs, validation.ys]);
+  }
+}
+
 /** Predictions on a fixed probe batch, as plain numbers: equal arrays mean equal weights for our purposes. */
 export function predictions(model: tf.LayersModel): number[] {
   const probe = tf.tensor2d(Array.from({ length: 5 * 4 }, (_, i) => Math.cos(i * 0.37)), [5, 4]);
