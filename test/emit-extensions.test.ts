@@ -5,14 +5,13 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import ts from "typescript";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { math } from "../src/runtime/callback.js";
 import { compile } from "../src/compiler.js";
 import { drive } from "./support/drive.js";
+import { typeErrors as typeErrorsOf } from "./support/typecheck.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 
 /** A rules string for an absolute directory (temp paths hold no quotes, backslashes or braces). */
 function rulesPath(dir: string, rest: string): string {
@@ -77,24 +76,7 @@ beforeAll(async () => {
   writeFileSync(file, text);
   const usage = path.join(dir, "usage.ts");
   writeFileSync(usage, USAGE);
-  const program = ts.createProgram([file, usage], {
-    strict: true,
-    noImplicitOverride: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    skipLibCheck: true,
-    noEmit: true,
-    types: ["node"],
-    typeRoots: [path.join(root, "node_modules/@types")],
-    paths: { "cbc/runtime": [path.join(root, "src/runtime/index.ts")] },
-  });
-  typeErrors = [file, usage].flatMap((name) => {
-    const sourceFile = program.getSourceFile(name);
-    return [...program.getSyntacticDiagnostics(sourceFile), ...program.getSemanticDiagnostics(sourceFile)].map(
-      (d) => `${path.basename(name)}:${d.start ?? 0}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
-    );
-  });
+  typeErrors = typeErrorsOf([file, usage]);
   module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }, 60_000);
 

@@ -4,12 +4,13 @@
 // type-check and behave: a print prints exactly the decoded string, a rule reads
 // exactly the backquoted metric. No text from a rules file ever becomes code.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import ts from "typescript";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import ts from "typescript";
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import { compile } from "../src/compiler.js";
 import { drive } from "./support/drive.js";
+import { typeErrors } from "./support/typecheck.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -82,27 +83,7 @@ beforeAll(async () => {
     { name: "hostile", ...(await emit("hostile", SOURCE, "hostile.rules")) },
     { name: "bare", ...(await emit("bare", BARE_SOURCE, FILE_NAME)) },
   ];
-  const program = ts.createProgram(
-    modules.map((m) => m.file),
-    {
-      strict: true,
-      noImplicitOverride: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      skipLibCheck: true,
-      noEmit: true,
-      types: ["node"],
-      paths: { "cbc/runtime": [path.join(root, "src/runtime/index.ts")] },
-    },
-  );
-  const diagnosticsOf = (m: { name: string; file: string }) => {
-    const source = program.getSourceFile(m.file);
-    return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map(
-      (d) => `${m.name}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
-    );
-  };
-  diagnostics = modules.flatMap(diagnosticsOf);
+  diagnostics = typeErrors(modules.map((m) => m.file));
   for (const m of modules) {
     const module = (await import(pathToFileURL(m.file).href)) as Record<string, unknown>;
     loaded.set(m.name, { text: m.text, file: m.file, module });

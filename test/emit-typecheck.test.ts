@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { compile } from "../src/compiler.js";
+import { strictProgram } from "./support/typecheck.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const goldenDir = path.join(root, "test/fixtures/golden");
@@ -153,22 +154,13 @@ beforeAll(async () => {
   }
   writeFileSync(path.join(dir, "usage.ts"), USAGE);
   writeFileSync(path.join(dir, "bad.ts"), `import { Training } from "./example-1.js";\nnew Training({ minLr: "small" });\n`);
-  program = ts.createProgram([...emitted, path.join(dir, "usage.ts"), path.join(dir, "bad.ts")], {
-    strict: true,
-    // Flags careful users add: generated code must not break their build.
+  // Flags careful users add on top of strict: generated code must not break their build.
+  program = strictProgram([...emitted, path.join(dir, "usage.ts"), path.join(dir, "bad.ts")], {
     exactOptionalPropertyTypes: true,
     noUncheckedIndexedAccess: true,
     noPropertyAccessFromIndexSignature: true,
-    noImplicitOverride: true,
     noImplicitReturns: true,
     noFallthroughCasesInSwitch: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    skipLibCheck: true,
-    noEmit: true,
-    types: ["node"],
-    paths: { "cbc/runtime": [path.join(root, "src/runtime/index.ts")] },
   });
 }, 60_000);
 

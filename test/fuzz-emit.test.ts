@@ -5,9 +5,9 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import ts from "typescript";
 import { afterAll, describe, expect, test } from "vitest";
 import { check, compile } from "../src/compiler.js";
+import { typeErrors } from "./support/typecheck.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const SOURCES = [
@@ -73,23 +73,7 @@ describe("every program the checker accepts", () => {
       writeFileSync(file, text);
       return file;
     });
-    const program = ts.createProgram(files, {
-      strict: true,
-      noImplicitOverride: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      skipLibCheck: true,
-      noEmit: true,
-      types: ["node"],
-      paths: { "cbc/runtime": [path.join(root, "src/runtime/index.ts")] },
-    });
-    const problems = files.flatMap((file) => {
-      const source = program.getSourceFile(file);
-      return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map(
-        (d) => `${path.basename(file)}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
-      );
-    });
+    const problems = typeErrors(files);
     expect(problems).toEqual([]);
   }, 240_000);
 });
