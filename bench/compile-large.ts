@@ -3,37 +3,20 @@
 // Bundled by bench/run.mjs; argv: <file.rules> <warm repeats> [<file twice as large>]. Prints one JSON line.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { Project, ts } from "ts-morph";
 import { parse } from "../src/syntax/parse.js";
 import { checkProgram } from "../src/check/check.js";
 import { emitModule } from "../src/emit/emit.js";
 
-/** From process start to here: Node, the modules above (ts-morph and its TypeScript included). */
+/** From process start to here: Node, the modules above (the emitter loads ts-morph and its TypeScript). */
 const loadMs = performance.now();
 
 interface Pass {
   parseMs: number;
   checkMs: number;
   emitMs: number;
-  /** Of emitMs: inside ts-morph's Project.createSourceFile (print the structures, then parse the text back). */
-  createSourceFileMs: number;
 }
 
-// The emitter builds ts-morph structures and asks a Project for a source file;
-// timing that call splits the emitter's own work from ts-morph's.
-let createSourceFileMs = 0;
-const createSourceFile = Project.prototype.createSourceFile;
-Project.prototype.createSourceFile = function (this: Project, ...args: Parameters<Project["createSourceFile"]>) {
-  const started = performance.now();
-  try {
-    return createSourceFile.apply(this, args);
-  } finally {
-    createSourceFileMs += performance.now() - started;
-  }
-};
-
-function pass(source: string, fileName: string): Pass & { rules: number; outputChars: number; reparseMs: number } {
-  createSourceFileMs = 0;
+function pass(source: string, fileName: string): Pass & { rules: number; outputChars: number } {
   const t0 = performance.now();
   const parsed = parse(source, fileName);
   const t1 = performance.now();
@@ -44,11 +27,7 @@ function pass(source: string, fileName: string): Pass & { rules: number; outputC
   const errors = [...parsed.diagnostics, ...checked.diagnostics].filter((d) => d.severity === "error");
   if (errors.length > 0) throw new Error(`the generated file does not compile: ${errors[0].message} at line ${errors[0].span.start.line}`);
   const rules = checked.checked.callbacks.reduce((sum, callback) => sum + callback.rules.length, 0);
-  // What parsing the printed text back costs TypeScript (ts-morph does it inside createSourceFile).
-  const t4 = performance.now();
-  ts.createSourceFile(emitted.fileName, emitted.text, ts.ScriptTarget.Latest, true);
-  const reparseMs = performance.now() - t4;
-  return { parseMs: t1 - t0, checkMs: t2 - t1, emitMs: t3 - t2, createSourceFileMs, reparseMs, rules, outputChars: emitted.text.length };
+  return { parseMs: t1 - t0, checkMs: t2 - t1, emitMs: t3 - t2, rules, outputChars: emitted.text.length };
 }
 
 const file = process.argv[2] ?? "";
