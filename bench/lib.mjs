@@ -30,7 +30,7 @@ const CPU_PRELOAD = path.join(root, "bench", "cpu-at-exit.cjs");
  */
 export function timeNode(args, options = {}) {
   const started = performance.now();
-  const run = spawnSync(process.execPath, ["--require", CPU_PRELOAD, ...args], { cwd: options.cwd ?? root, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } });
+  const run = spawnSync(process.execPath, ["--require", CPU_PRELOAD, ...args], { cwd: options.cwd ?? root, encoding: "utf8", env: { ...process.env, ...options.env, FORCE_COLOR: "0" } });
   const wall = performance.now() - started;
   if (run.status !== 0) throw new Error(`node ${args.join(" ")} exited ${run.status}:\n${run.stderr}`);
   const cpu = /cbc-bench-cpu-ms ([\d.]+)\s*$/.exec(run.stderr);
@@ -101,7 +101,7 @@ export function ensureBuilt(log) {
 }
 
 /**
- * A private copy of the built CLI (bin/cbc.js, dist/cli.js, dist/chunks/cli/),
+ * A private copy of the built CLI (bin/cbc.js, dist/cli.js, dist/emit-worker.js, dist/chunks/cli/),
  * laid out as in the repository: other engineers rebuild dist/ while the bench
  * runs, and a chunk deleted mid-run would fail the timing. Returns the copy's
  * bin/cbc.js after checking that it runs.
@@ -110,7 +110,7 @@ export function snapshotCli() {
   const snapshot = path.join(cacheDir, "built");
   for (let attempt = 0; ; attempt += 1) {
     rmSync(snapshot, { recursive: true, force: true });
-    for (const part of ["bin/cbc.js", "dist/cli.js", "dist/chunks/cli"]) {
+    for (const part of ["bin/cbc.js", "dist/cli.js", "dist/emit-worker.js", "dist/chunks/cli"]) {
       cpSync(path.join(root, part), path.join(snapshot, part), { recursive: true });
     }
     const bin = path.join(snapshot, "bin", "cbc.js");

@@ -1,35 +1,29 @@
-// Where a cold `cbc compile` spends its time: CPU profiles of an unminified copy of the CLI, summed by owner.
+// Where a cold `cbc compile` spends its time: CPU profiles of an unminified copy of the CLI, summed by owner,
+// for each of its two threads (the main thread parses and checks; the emitter thread loads ts-morph and emits).
 //
 //   node bench/profile-cold.mjs [file.rules] [--runs N]
-//   node bench/profile-cold.mjs --try-fixes [--rounds N]
 //
 // The copy is bundled like scripts/build.mjs bundles dist/cli.js (same entry,
 // splitting, externals) but not minified, so esbuild's `// path` comments tell
 // which source module each line came from. A sample is charged to the nearest
 // frame on its stack that is not Node's own code: loading TypeScript lands on
 // ts-morph (which requires its copy), running the checker lands on src/check.
-//
-// --try-fixes builds minified copies of the CLI with candidate fixes applied at
-// bundle time (the sources stay as they are) and times them, alternated with
-// the TypeScript floor: the measured effect of each recommendation.
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { spawnSync } from "node:child_process";
 import { build } from "esbuild";
-import { cacheDir, ensureDir, median, root, timeNode } from "./lib.mjs";
+import { cacheDir, ensureDir, median, root } from "./lib.mjs";
 import { TYPICAL_FILE } from "./compile-cold.mjs";
 
 const cliDir = path.join(cacheDir, "cli-prof");
 
-/** A copy of the CLI bundle, built as scripts/build.mjs builds dist/cli.js, with optional bundle-time changes. */
-async function buildCli(dir, { minify = false, plugins = [] } = {}) {
+/** A copy of the CLI bundle, built as scripts/build.mjs builds dist/cli.js, unminified. */
+async function buildCli(dir) {
   rmSync(dir, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    minify,
-    plugins,
-    entryPoints: { cli: "src/cli/main.ts" },
+    entryPoints: { cli: "src/cli/main.ts", "emit-worker": "src/cli/emit-worker.ts" },
     bundle: true,
     format: "esm",
     platform: "node",
@@ -95,6 +89,8 @@ function summarize(profile, maps) {
     for (let at = id; at !== undefined; at = parent.get(at)) {
       const node = byId.get(at);
       const source = sourceOf(node);
+      // The code cache's compile hook only passes through: a module's load belongs to its requirer.
+      if (source === "src/cli/code-cache.ts" && node.callFrame.functionName !== "save") continue;
       if (source !== undefined) frames.push({ source, fn: node.callFrame.functionName });
     }
     return frames;
@@ -145,29 +141,41 @@ function summarize(profile, maps) {
 export async function profileCold({ file = TYPICAL_FILE, runs = 5 } = {}) {
   await buildCli(cliDir);
   const maps = moduleMaps();
-  const profDir = ensureDir(path.join(root, "bench", "out", "profiles"));
+  const profRoot = ensureDir(path.join(root, "bench", "out", "profiles"));
   const results = [];
   for (let run = 0; run < runs; run += 1) {
-    rmSync(path.join(profDir, `cold-${run}.cpuprofile`), { force: true });
+    const profDir = path.join(profRoot, `cold-${run}`);
+    rmSync(profDir, { recursive: true, force: true });
     const outDir = path.join(cacheDir, "prof-out", String(run));
     rmSync(outDir, { recursive: true, force: true });
-    const child = spawnSync(
-      process.execPath,
-      ["--cpu-prof", "--cpu-prof-interval", "200", "--cpu-prof-dir", profDir, "--cpu-prof-name", `cold-${run}.cpuprofile`, path.join(cliDir, "cli.js"), "compile", file, "-o", outDir],
-      { cwd: root, encoding: "utf8" },
-    );
+    // Node writes one profile per thread: CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile.
+    const child = spawnSync(process.execPath, ["--cpu-prof", "--cpu-prof-interval", "200", "--cpu-prof-dir", profDir, path.join(cliDir, "cli.js"), "compile", file, "-o", outDir], {
+      cwd: root,
+      encoding: "utf8",
+    });
     if (child.status !== 0) throw new Error(`profiled compile failed: ${child.stderr}`);
-    results.push(summarize(JSON.parse(readFileSync(path.join(profDir, `cold-${run}.cpuprofile`), "utf8")), maps));
+    const perThread = new Map();
+    for (const name of readdirSync(profDir)) {
+      const thread = Number(name.split(".")[4]) === 0 ? "main" : "emitter";
+      perThread.set(thread, summarize(JSON.parse(readFileSync(path.join(profDir, name), "utf8")), maps));
+    }
+    const tag = (thread, map) => new Map([...(map ?? new Map())].map(([key, ms]) => [`${thread}: ${key}`, ms]));
+    results.push({
+      wall: perThread.get("main")?.wall ?? 0,
+      groups: new Map([...tag("main", perThread.get("main")?.groups), ...tag("emitter", perThread.get("emitter")?.groups)]),
+      functions: new Map([...tag("main", perThread.get("main")?.functions), ...tag("emitter", perThread.get("emitter")?.functions)]),
+      loader: new Map([...tag("main", perThread.get("main")?.loader), ...tag("emitter", perThread.get("emitter")?.loader)]),
+    });
   }
   const medianOf = (pick) => {
     const keys = new Set(results.flatMap((r) => [...pick(r).keys()]));
     return [...keys].map((key) => [key, median(results.map((r) => pick(r).get(key) ?? 0))]).sort((a, b) => b[1] - a[1]);
   };
-  return { wall: median(results.map((r) => r.wall)), groups: medianOf((r) => r.groups), functions: medianOf((r) => r.functions).slice(0, 12), loader: medianOf((r) => r.loader).slice(0, 6), profDir };
+  return { wall: median(results.map((r) => r.wall)), groups: medianOf((r) => r.groups), functions: medianOf((r) => r.functions).slice(0, 12), loader: medianOf((r) => r.loader).slice(0, 6), profDir: profRoot };
 }
 
 export function printProfile(profile, write = (line) => process.stdout.write(`${line}\n`)) {
-  write(`CPU profile of an unminified cbc compile (median of runs, ${profile.wall.toFixed(0)} ms profiled; profiles in ${path.relative(root, profile.profDir)}/):`);
+  write(`CPU profiles of an unminified cbc compile, per thread (median of runs, main thread ${profile.wall.toFixed(0)} ms profiled; profiles in ${path.relative(root, profile.profDir)}/):`);
   for (const [group, ms] of profile.groups) if (ms >= 1) write(`  ${ms.toFixed(0).padStart(5)} ms  ${group}`);
   write("  inside Node's module loading with no JS caller (self time):");
   for (const [fn, ms] of profile.loader) write(`  ${ms.toFixed(1).padStart(7)} ms  ${fn}`);
@@ -175,79 +183,8 @@ export function printProfile(profile, write = (line) => process.stdout.write(`${
   for (const [fn, ms] of profile.functions) write(`  ${ms.toFixed(1).padStart(7)} ms  ${fn}`);
 }
 
-// ------------------------------------------------------------ candidate fixes, measured
-
-/** The emitter's `import ... from "ts-morph"` becomes a require(): Node then skips lexing ts-morph's CommonJS for ESM exports. */
-const tsMorphThroughRequire = {
-  name: "ts-morph-through-require",
-  setup(b) {
-    b.onResolve({ filter: /^ts-morph$/ }, (args) => (args.namespace === "cbc-shim" ? { path: "ts-morph", external: true } : { path: "ts-morph", namespace: "cbc-shim" }));
-    b.onLoad({ filter: /.*/, namespace: "cbc-shim" }, () => ({ contents: 'module.exports = require("ts-morph");', loader: "js", resolveDir: root }));
-  },
-};
-
-/** Chevrotain's grammar validations (for grammar authors) skipped at parser and lexer construction. */
-function chevrotainSkipValidations(applied) {
-  const edits = [
-    { file: "grammar/parser.ts", from: "maxLookahead: 3,", to: "maxLookahead: 3, skipValidations: true," },
-    { file: "grammar/tokens.ts", from: "ensureOptimizations: true,", to: "ensureOptimizations: false, skipValidations: true," },
-  ];
-  return {
-    name: "chevrotain-skip-validations",
-    setup(b) {
-      b.onLoad({ filter: /grammar[\\/](parser|tokens)\.ts$/ }, (args) => {
-        const edit = edits.find((e) => args.path.endsWith(e.file));
-        const text = readFileSync(args.path, "utf8");
-        if (edit && text.includes(edit.from)) applied.add(edit.file);
-        return { contents: edit ? text.replace(edit.from, edit.to) : text, loader: "ts" };
-      });
-    },
-  };
-}
-
-export async function tryFixes({ file = TYPICAL_FILE, rounds = 9 } = {}) {
-  const applied = new Set();
-  const variants = [
-    { key: "asBuilt", label: "as built (minified, like dist/cli.js)", plugins: [] },
-    { key: "require", label: "ts-morph loaded with require()", plugins: [tsMorphThroughRequire] },
-    { key: "requireSkip", label: "... and chevrotain skipValidations", plugins: [tsMorphThroughRequire, chevrotainSkipValidations(applied)] },
-  ];
-  for (const v of variants) await buildCli(path.join(cacheDir, `cli-${v.key}`), { minify: true, plugins: v.plugins });
-  const samples = new Map();
-  const add = (key, ms) => samples.set(key, [...(samples.get(key) ?? []), ms]);
-  for (let round = 0; round < rounds; round += 1) {
-    const ms = timeNode(["-e", "require('typescript')"]).wall;
-    if (round > 0) add("typescript", ms);
-    for (const v of variants) {
-      const out = path.join(cacheDir, "fix-out", `${v.key}-${round}`);
-      const t = timeNode([path.join(cacheDir, `cli-${v.key}`, "cli.js"), "compile", file, "-o", out]).wall;
-      if (round > 0) add(v.key, t);
-    }
-    const check = timeNode([path.join(cacheDir, "cli-requireSkip", "cli.js"), "check", file]).wall;
-    if (round > 0) add("checkOnly", check);
-  }
-  rmSync(path.join(cacheDir, "fix-out"), { recursive: true, force: true });
-  const typescript = median(samples.get("typescript"));
-  const rows = [
-    ...variants.map((v) => ({ label: v.label, ms: median(samples.get(v.key)) })),
-    { label: "... and no TypeScript at all (its cbc check)", ms: median(samples.get("checkOnly")) },
-  ].map((row) => ({ ...row, ratio: row.ms / typescript }));
-  return { typescript, rows, skipValidationsApplied: [...applied], rounds: rounds - 1 };
-}
-
-export function printFixes(fixes, write = (line) => process.stdout.write(`${line}\n`)) {
-  write(`Candidate fixes for a cold cbc compile (median of ${fixes.rounds}, alternated; TypeScript floor ${fixes.typescript.toFixed(0)} ms):`);
-  for (const row of fixes.rows) write(`  ${row.label.padEnd(48)} ${row.ms.toFixed(0).padStart(5)} ms  ${row.ratio.toFixed(2)}x`);
-  if (fixes.skipValidationsApplied.length < 2) write(`  (skipValidations applied only to: ${fixes.skipValidationsApplied.join(", ") || "nothing"}; the grammar sources changed)`);
-}
-
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
-  if (args.includes("--try-fixes")) {
-    const roundsAt = args.indexOf("--rounds");
-    printFixes(await tryFixes({ rounds: roundsAt >= 0 ? Number(args[roundsAt + 1]) : 9 }));
-    process.exit(0);
-  }
   const runsAt = args.indexOf("--runs");
   const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
   const file = args.find((arg, i) => !arg.startsWith("--") && args[i - 1] !== "--runs") ?? TYPICAL_FILE;

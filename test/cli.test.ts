@@ -1,6 +1,6 @@
 // The cbc command line: exit codes, messages, JSON and what lands on disk, run in-process through run() and, for the built binary, as a real process.
 import { spawnSync } from "node:child_process";
-import { existsSync, promises as fs, readdirSync, statSync } from "node:fs";
+import { existsSync, promises as fs, statSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../package.json" with { type: "json" };
 import { run } from "../src/cli/run.js";
 import { compile } from "../src/compiler.js";
+import { ensureBuiltCli } from "./support/built-cli.js";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const fixtures = path.join(repo, "test", "fixtures", "cli");
@@ -430,14 +431,10 @@ describe("usage, colour and internal errors", () => {
 });
 
 describe("the built bin/cbc.js", () => {
-  const cli = path.join(repo, "dist", "cli.js");
   const bin = path.join(repo, "bin", "cbc.js");
 
   beforeAll(() => {
-    if (!isFresh(cli)) {
-      const build = spawnSync(process.execPath, [path.join(repo, "scripts", "build.mjs"), "--cli"], { cwd: repo, encoding: "utf8" });
-      if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
-    }
+    ensureBuiltCli();
   });
 
   function spawnCbc(args: string[], cwd: string, nodeArgs: string[] = []) {
@@ -489,21 +486,3 @@ describe("the built bin/cbc.js", () => {
     expect(compiled).toEqual({ code: 70, stdout: "", stderr: "cbc: internal error: ts-morph was loaded\n" });
   });
 });
-
-/** dist/cli.js exists and is newer than everything it is built from. */
-function isFresh(built: string): boolean {
-  if (!existsSync(built)) return false;
-  const builtAt = statSync(built).mtimeMs;
-  const sources = [path.join(repo, "package.json"), path.join(repo, "scripts", "build.mjs")];
-  for (const dir of ["src", "grammar"]) {
-    for (const entry of readdirRecursive(path.join(repo, dir))) sources.push(entry);
-  }
-  return sources.every((file) => statSync(file).mtimeMs <= builtAt);
-}
-
-function readdirRecursive(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name));
-}

@@ -1,5 +1,6 @@
-// What the CLI talks to (streams, cwd, environment), injectable so tests run it in-process; plus its user-facing error.
+// What the CLI talks to (streams, cwd, environment, the emitter), injectable so tests run it in-process; plus its user-facing error.
 import * as path from "node:path";
+import type { Emitter } from "./emitter.js";
 
 export interface TextSink {
   write(text: string): unknown;
@@ -13,6 +14,8 @@ export interface CliIO {
   /** Whether stderr (where code frames go) is a terminal. */
   isTTY: boolean;
   env: Readonly<Record<string, string | undefined>>;
+  /** Where `compile` emits; by default in this thread, loading the emitter when first needed. */
+  emitter?: Emitter;
 }
 
 /** Exit codes: the contract scripts rely on. */

@@ -1,13 +1,9 @@
 // The `cbc` executable: runs the CLI with this process's streams and sets its exit code.
-import { createRequire } from "node:module";
-import { run } from "./run.js";
+import { workerEmitter, type Emitter } from "./emitter.js";
 
-// `cbc compile` spends most of its start-up compiling TypeScript's 9 MB of
-// JavaScript (inside ts-morph). Node 20 has no built-in compile cache (22 has
-// module.enableCompileCache); v8-compile-cache keeps V8's code cache for
-// CommonJS modules in the OS temp dir, so runs after the first skip that work.
-// DISABLE_V8_COMPILE_CACHE=1 turns it off.
-if (process.argv[2] === "compile") createRequire(import.meta.url)("v8-compile-cache");
+// Before anything else loads: `compile` starts its emitter thread, which loads
+// ts-morph while this thread loads the CLI, reads, parses and checks.
+const emitter: Emitter | undefined = process.argv[2] === "compile" ? workerEmitter(new URL("./emit-worker.js", import.meta.url)) : undefined;
 
 // `cbc check ... | head` closes the pipe early: stop quietly, without a trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -16,10 +12,16 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await run(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  cwd: process.cwd(),
-  isTTY: process.stderr.isTTY === true,
-  env: process.env,
-});
+const { run } = await import("./run.js");
+try {
+  process.exitCode = await run(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    isTTY: process.stderr.isTTY === true,
+    env: process.env,
+    ...(emitter === undefined ? {} : { emitter }),
+  });
+} finally {
+  await emitter?.close();
+}

@@ -6,6 +6,7 @@ import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnostic, renderSummary, toJson } from "../diagnostics/render.js";
 import { findStemClash, readSources, resolveInputs, stemOf, type SourceFile } from "./inputs.js";
 import { CliError, EXIT, shownPath, wantsColor, type CliIO } from "./io.js";
+import { inProcessEmitter } from "./emitter.js";
 import type { OutputResult, PlannedOutput } from "./outputs.js";
 
 export type { CliIO } from "./io.js";
@@ -126,33 +127,29 @@ async function compileCommand(args: string[], options: CompileOptions, io: CliIO
   await assertOutDirUsable(outDir, options.outDir);
   const sources = await readSources(inputs);
 
-  const { check, compile } = await import("../compiler.js");
-  // Check everything first: with any error nothing is emitted, so TypeScript is never loaded.
-  const checked = sources.flatMap((source) => check(source.text, { fileName: source.display }).diagnostics);
-  if (hasErrors(checked)) {
-    report(io, options.format, sources, checked, [], { summaryAlways: true });
+  const { check } = await import("../compiler.js");
+  // The generated code names its rules `train.rules:5:3`: by file name only, so the
+  // output is the same whatever directory cbc runs in and however the path was written.
+  // Diagnostics name the file as the user wrote it.
+  const checked = sources.map((source) => ({ source, ...check(source.text, { fileName: path.basename(source.absolute) }) }));
+  const diagnostics = checked.flatMap(({ source, diagnostics }) => diagnostics.map((d) => ({ ...d, file: source.display })));
+  // With any error nothing is emitted.
+  if (hasErrors(diagnostics)) {
+    report(io, options.format, sources, diagnostics, [], { summaryAlways: true });
     return EXIT.failed;
   }
 
-  const planned: PlannedOutput[] = [];
-  for (const source of sources) {
-    // The generated code names its rules `train.rules:5:3`: by file name only, so the
-    // output is the same whatever directory cbc runs in and however the path was written.
-    const result = await compile(source.text, {
-      fileName: path.basename(source.absolute),
-      ...(options.runtimeImport === undefined ? {} : { runtimeImport: options.runtimeImport }),
-    });
-    if (hasErrors(result.diagnostics)) {
-      // The check above passed, so this cannot happen unless the two disagree.
-      throw new Error(`${source.display} passed the check but did not compile: ${result.diagnostics[0]?.message ?? ""}`);
-    }
-    for (const file of result.files) {
-      planned.push({ absolute: path.join(outDir, file.fileName), display: shownPath(path.join(options.outDir, file.fileName)), text: file.text });
-    }
-  }
+  const emitter = io.emitter ?? inProcessEmitter();
+  const emitOptions = options.runtimeImport === undefined ? {} : { runtimeImport: options.runtimeImport };
+  const emitted = await Promise.all(checked.map(({ program }) => emitter.emit(program, emitOptions)));
+  const planned: PlannedOutput[] = emitted.map((file) => ({
+    absolute: path.join(outDir, file.fileName),
+    display: shownPath(path.join(options.outDir, file.fileName)),
+    text: file.text,
+  }));
 
   const results = await syncOutputs(planned, { check: options.check === true });
-  report(io, options.format, sources, checked, results, { summaryAlways: false });
+  report(io, options.format, sources, diagnostics, results, { summaryAlways: false });
   if (options.format === "text") printOutputs(io, results, options.check === true);
   const stale = results.filter((r) => r.status === "differs" || r.status === "missing");
   return options.check === true && stale.length > 0 ? EXIT.failed : EXIT.ok;
