@@ -6,9 +6,9 @@
 //
 // The CLI bundles chevrotain (and its lodash-es files), commander, picocolors and
 // tinyglobby into a few files; ts-morph and typescript stay external and load only
-// in `cbc compile`'s emitter thread (dist/emit-worker.js), never for `cbc check`. The library keeps tfjs
-// and the other runtime dependencies external so the app and the generated code
-// share one copy of @tensorflow/tfjs.
+// in `cbc compile`'s emitter thread (dist/emit-worker.js), never for `cbc check`.
+// The library keeps tfjs and the other runtime dependencies external so the app
+// and the generated code share one copy of @tensorflow/tfjs.
 import { spawnSync } from "node:child_process";
 import { existsSync, promises as fs } from "node:fs";
 import { createRequire } from "node:module";

@@ -1,8 +1,9 @@
 // The emitter: a checked program -> one TypeScript module, built with
 // ts-morph structures and printed once (printStructure: no project, no parse).
 // Per callback: an options interface, a zod schema, a table of rule sites and
-// a class whose hook methods wire the rules to the runtime. Every string from the rules file reaches the output
-// through JSON.stringify or a sanitised comment, never as code.
+// a class whose hook methods wire the rules to the runtime. Every string from
+// the rules file reaches the output through JSON.stringify or a sanitised
+// comment, never as code.
 import { createRequire } from "node:module";
 import type * as TsMorph from "ts-morph";
 import type { ClassDeclarationStructure, MethodDeclarationStructure, OptionalKind, StatementStructures, WriterFunction } from "ts-morph";
