@@ -20,6 +20,19 @@ async function rulesFiles(): Promise<string[]> {
   return files.sort();
 }
 
+/** Every object reachable from `root`. */
+function reachable(root: unknown): Set<unknown> {
+  const seen = new Set<unknown>();
+  const stack = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value !== "object" || value === null || seen.has(value)) continue;
+    seen.add(value);
+    stack.push(...(value instanceof Map ? [...value.keys(), ...value.values()] : Object.values(value)));
+  }
+  return seen;
+}
+
 async function checked(file: string): Promise<CheckedProgram> {
   const result = check(await fs.readFile(file, "utf8"), { fileName: path.basename(file) });
   expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
@@ -33,9 +46,11 @@ describe("a checked program sent to another thread", () => {
     for (const file of files) {
       const program = await checked(file);
       const copy = structuredClone(program);
-      // The maps keyed by AST node must point into the copied AST, not be emptied or orphaned.
+      // The maps keyed by AST node must point into the copied AST, not at orphaned copies of its nodes.
       expect(copy.resolutions.size).toBe(program.resolutions.size);
-      for (const key of copy.resolutions.keys()) expect(key).not.toBe(undefined);
+      const copiedNodes = reachable(copy.callbacks);
+      for (const key of copy.resolutions.keys()) expect(copiedNodes.has(key)).toBe(true);
+      for (const key of copy.placeholders.keys()) expect(copiedNodes.has(key)).toBe(true);
       expect(emitModule(copy).text, path.relative(repo, file)).toBe(emitModule(program).text);
     }
   });
@@ -69,6 +84,16 @@ describe("the emitter thread (dist/emit-worker.js)", () => {
     } finally {
       await emitter.close();
     }
+  });
+
+  it("rejects a program that cannot be sent, leaving nothing behind to reject later", async () => {
+    const good = await checked(path.join(repo, "examples", "train.rules"));
+    const unsendable = { ...good, extra: () => 0 } as unknown as CheckedProgram;
+    const emitter = workerEmitter(script);
+    await expect(emitter.emit(unsendable, {})).rejects.toThrow(/could not be cloned/);
+    expect((await emitter.emit(good, {})).text).toBe(emitModule(good).text);
+    // Closing settles everything: an orphaned request would surface as an unhandled rejection and fail the run.
+    await emitter.close();
   });
 
   it("fails every request with the thread's own error when it cannot start", async () => {

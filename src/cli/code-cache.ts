@@ -1,47 +1,57 @@
-// A V8 code cache for the CommonJS modules `cbc compile`'s emitter thread loads:
-// ts-morph and the 9 MB of TypeScript inside it, whose compilation is most of
-// that thread's start. Node 22 has this built in (module.enableCompileCache);
-// Node 20 does not. v8-compile-cache does it too, but on Node 20 it re-creates
-// and rewrites its whole cache (8 MB) on every run, and names it after the
-// entry module, which an ES module entry lacks (so: one cache per directory).
+// A V8 code cache for the big CommonJS files `cbc compile`'s emitter thread
+// loads: ts-morph and the 9 MB of TypeScript inside it, whose compilation is
+// most of that thread's start. Node 22 has this built in
+// (module.enableCompileCache); Node 20 does not. v8-compile-cache does it too,
+// but on Node 20 it re-creates and rewrites its whole cache (8 MB) on every
+// run, and names it after the entry module, which an ES module entry lacks (so:
+// one cache per working directory).
 //
-// Here: one file per cbc installation and Node version, read once; a module is
-// compiled with its cached code when its file's size and mtime still match;
-// code is created (after the emit, so it includes the functions the emit
-// compiled) only for modules that had none, and the file is rewritten
-// atomically only then.
-import { randomBytes } from "node:crypto";
+// Here: one file per cbc installation and Node version, in a directory only
+// this user can write, read once. A chosen file (`include`) is compiled with
+// its cached code when its size, mtime and CRC-32 still match; code is created
+// (after the emit, so it includes the functions the emit compiled) only for
+// files that had none, and the cache is rewritten atomically only then.
+// Everything else loads through Node's own loader, untouched.
+import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import Module, { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vm from "node:vm";
+import * as zlib from "node:zlib";
 
 export interface CodeCache {
-  /** Writes the cache when this run compiled a module that had no usable cached code. */
+  /** Writes the cache when this run compiled a chosen file that had no usable cached code. */
   save(): void;
-  /** Modules compiled in this run: with accepted cached code, and without. */
+  /** Chosen files compiled in this run: with accepted cached code, and without. */
   readonly stats: { hits: number; misses: number };
 }
 
+export interface CodeCacheOptions {
+  /** Which CommonJS files go through the cache (absolute paths). Plain CommonJS without `import()` only. */
+  include(filename: string): boolean;
+}
+
 interface Stored {
-  /** `size:mtimeMs` of the source file when its code was cached. */
+  /** `size:mtimeMs:checksum` of the source when its code was cached. */
   version: string;
   data: Buffer;
 }
 
-/** Node's internal hook that compiles and runs one CommonJS module (stable since Node 0.x; v8-compile-cache uses it too). */
+/**
+ * Node's hook that compiles and runs one CommonJS module (v8-compile-cache
+ * replaces it too). Node 20.19+ passes a third argument, the module format: an
+ * ES module loaded through require() must go to Node's own code.
+ */
 interface CompilingModule {
   exports: unknown;
   require(id: string): unknown;
-  _compile(content: string, filename: string): unknown;
+  _compile(content: string, filename: string, format?: string): unknown;
 }
 interface ModuleStatics {
   prototype: CompilingModule;
   wrap(content: string): string;
   _resolveFilename(request: string, parent: CompilingModule, isMain: boolean, options?: { paths?: string[] }): string;
-  _extensions: unknown;
-  _cache: unknown;
 }
 
 const MAGIC = "cbc-code-cache-1";
@@ -55,22 +65,28 @@ export function defaultCacheFile(owner: string): string {
   return path.join(os.tmpdir(), `cbc-code-cache-${uid}`, `${hash.toString(16).padStart(8, "0")}.bin`);
 }
 
-/** From now on, CommonJS modules this thread loads are compiled through the cache in `file`. */
-export function installCodeCache(file: string): CodeCache {
-  const stored = readCache(file);
+/** From now on, the chosen CommonJS files this thread loads are compiled through the cache in `file`. */
+export function installCodeCache(file: string, options: CodeCacheOptions): CodeCache {
+  // Compiled code from the cache runs as ours: only from a directory nobody else can write.
+  const usable = privateDirectory(path.dirname(file));
+  const stored = usable ? readCache(file) : new Map<string, Stored>();
   const fresh = new Map<string, { version: string; script: vm.Script }>();
   const stats = { hits: 0, misses: 0 };
   const statics = Module as unknown as ModuleStatics;
   const original = statics.prototype._compile;
 
-  statics.prototype._compile = function compileWithCache(this: CompilingModule, content: string, filename: string): unknown {
-    const version = fileVersion(filename);
-    if (version === undefined) return original.call(this, content, filename);
+  statics.prototype._compile = function compileWithCache(this: CompilingModule, content: string, filename: string, format?: string): unknown {
+    const plainCommonJs = format === undefined || format === "commonjs";
+    const version = plainCommonJs && options.include(filename) ? sourceVersion(filename, content) : undefined;
+    if (version === undefined) return original.call(this, content, filename, format);
     const cached = stored.get(filename);
-    const script = new vm.Script(statics.wrap(stripHashbang(content)), {
-      filename,
-      ...(cached?.version === version ? { cachedData: cached.data } : {}),
-    });
+    let script: vm.Script;
+    try {
+      script = new vm.Script(statics.wrap(content), { filename, ...(cached?.version === version ? { cachedData: cached.data } : {}) });
+    } catch {
+      // Not plain CommonJS after all (a hashbang, ES module syntax): Node's loader knows what to do, or says what is wrong.
+      return original.call(this, content, filename, format);
+    }
     if (cached?.version === version && !script.cachedDataRejected) {
       stats.hits += 1;
     } else {
@@ -84,7 +100,7 @@ export function installCodeCache(file: string): CodeCache {
   return {
     stats,
     save() {
-      if (fresh.size === 0) return;
+      if (fresh.size === 0 || !usable) return;
       for (const [filename, { version, script }] of fresh) stored.set(filename, { version, data: script.createCachedData() });
       fresh.clear();
       writeCache(file, stored);
@@ -92,7 +108,7 @@ export function installCodeCache(file: string): CodeCache {
   };
 }
 
-/** The `require` a module sees: what Node gives it, minus what only Node's own loader can set up. */
+/** The `require` a module sees, as Node's loader makes it. */
 function requireFor(module: CompilingModule, filename: string, statics: ModuleStatics): NodeJS.Require {
   const base = createRequire(filename);
   const require = ((id: string) => module.require(id)) as NodeJS.Require;
@@ -105,17 +121,28 @@ function requireFor(module: CompilingModule, filename: string, statics: ModuleSt
   return require;
 }
 
-function stripHashbang(content: string): string {
-  // Keep the line so that line numbers in stack traces stay right.
-  return content.startsWith("#!") ? content.replace(/^#![^\r\n]*/, "") : content;
-}
-
-function fileVersion(filename: string): string | undefined {
+/** Size and mtime catch a changed file cheaply; the checksum catches one rewritten in place with its old mtime. */
+function sourceVersion(filename: string, content: string): string | undefined {
+  let info: fs.Stats;
   try {
-    const info = fs.statSync(filename);
-    return `${info.size}:${info.mtimeMs}`;
+    info = fs.statSync(filename);
   } catch {
     return undefined;
+  }
+  const checksum = typeof zlib.crc32 === "function" ? zlib.crc32(content).toString(16) : createHash("sha1").update(content).digest("hex");
+  return `${info.size}:${info.mtimeMs}:${checksum}`;
+}
+
+/** Creates `dir` for this user only, or says why it cannot be trusted: owned by someone else, writable by others, a link. */
+function privateDirectory(dir: string): boolean {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const info = fs.lstatSync(dir);
+    if (!info.isDirectory()) return false;
+    if (typeof process.getuid !== "function") return true; // Windows: no owner or mode bits to check
+    return info.uid === process.getuid() && (info.mode & 0o022) === 0;
+  } catch {
+    return false;
   }
 }
 
@@ -151,13 +178,16 @@ function readCache(file: string): Map<string, Stored> {
   }
 }
 
+/** A save takes milliseconds: a temp file older than this was left by a process killed while saving. */
+const ABANDONED_TEMP_MS = 10 * 60 * 1000;
+
 /** Temp file + rename: a reader never sees half a cache. A cache that cannot be written is no error. */
 function writeCache(file: string, entries: Map<string, Stored>): void {
+  removeAbandonedTemps(file);
   const index = [...entries].map(([filename, entry]) => [filename, entry.version, entry.data.length]);
   const temp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(temp, Buffer.concat([Buffer.from(`${MAGIC}\n${JSON.stringify(index)}\n`), ...[...entries.values()].map((e) => e.data)]));
+    fs.writeFileSync(temp, Buffer.concat([Buffer.from(`${MAGIC}\n${JSON.stringify(index)}\n`), ...[...entries.values()].map((e) => e.data)]), { mode: 0o600 });
     fs.renameSync(temp, file);
   } catch {
     try {
@@ -165,5 +195,19 @@ function writeCache(file: string, entries: Map<string, Stored>): void {
     } catch {
       // Nothing was created.
     }
+  }
+}
+
+function removeAbandonedTemps(file: string): void {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.`;
+  try {
+    for (const name of fs.readdirSync(dir)) {
+      if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+      const temp = path.join(dir, name);
+      if (Date.now() - fs.statSync(temp).mtimeMs > ABANDONED_TEMP_MS) fs.rmSync(temp, { force: true });
+    }
+  } catch {
+    // Best effort: an unreadable directory just keeps its leftovers.
   }
 }

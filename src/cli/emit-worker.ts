@@ -16,9 +16,14 @@ let cache: CodeCache | undefined;
 if (process.env.CBC_CODE_CACHE !== "0") {
   const { enableCompileCache } = nodeModule as { enableCompileCache?: () => unknown };
   if (typeof enableCompileCache === "function") enableCompileCache();
-  else cache = installCodeCache(defaultCacheFile(fileURLToPath(import.meta.url)));
+  else cache = installCodeCache(defaultCacheFile(fileURLToPath(import.meta.url)), { include: isTsMorphBundle });
 }
 const { emitModule } = await import("../emit/emit.js");
+
+/** ts-morph's own bundles (ts-morph.js, ts-morph-common.js, its typescript.js): 13.1 MB of the 13.4 MB of CommonJS it loads. */
+function isTsMorphBundle(filename: string): boolean {
+  return /[\\/]node_modules[\\/](?:ts-morph|@ts-morph[\\/]common)[\\/]dist[\\/][^\\/]+\.js$/.test(filename);
+}
 
 port.on("message", (request: EmitRequest) => {
   if (request.kind === "close") {

@@ -67,10 +67,14 @@ export function workerEmitter(script: URL): Emitter {
       if (failure !== undefined) return Promise.reject(failure);
       used = true;
       const id = nextId++;
-      const reply = new Promise<EmittedFile>((resolve, reject) => pending.set(id, { resolve, reject }));
+      try {
+        // Posted first: a program that cannot be cloned must not leave a request behind that nothing settles.
+        worker.postMessage({ kind: "emit", id, program, options } satisfies EmitRequest);
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
       worker.ref();
-      worker.postMessage({ kind: "emit", id, program, options } satisfies EmitRequest);
-      return reply;
+      return new Promise<EmittedFile>((resolve, reject) => pending.set(id, { resolve, reject }));
     },
     async close() {
       if (failure === undefined && used) {
