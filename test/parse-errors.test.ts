@@ -6,7 +6,8 @@ import { hardKeywordWords, keywordOfToken, rulesLexer } from "../grammar/tokens.
 import { catalogue } from "../src/diagnostics/catalogue.js";
 import type { Diagnostic } from "../src/diagnostics/diagnostic.js";
 import type { Program } from "../src/syntax/ast.js";
-import { parse } from "../src/syntax/parse.js";
+import { compile } from "../src/compiler.js";
+import { MAX_NESTING, parse } from "../src/syntax/parse.js";
 
 const casesDir = new URL("./fixtures/parse-errors/cases/", import.meta.url);
 const cases = readdirSync(casesDir)
@@ -217,6 +218,26 @@ describe("never throws", () => {
     const { program, diagnostics } = parse(`when a then stop\nwhen ${deep} > 1 then stop\nwhen b then stop\n`, "deep.rules");
     expect(diagnostics.map((d) => [d.code, d.span.start.line, d.message])).toEqual([["CBC106", 2, "this statement nests too deeply to parse"]]);
     expect(program.items.length).toBe(2);
+  });
+
+  it("on a chain too long to check (`x + x + ...`, parsed in a loop): one CBC106, in a callback too, neighbours kept", () => {
+    const chain = (terms: number) => Array.from({ length: terms }, () => "val_loss").join(" + ");
+    const source = `when a then stop\ncallback C {\n  when val_loss > ${chain(5000)} then stop\n  when b then stop\n}\nwhen loss < ${chain(5000)} * 2 then stop\n`;
+    const { program, diagnostics } = parse(source, "long.rules");
+    expect(diagnostics.map((d) => [d.code, d.span.start.line, d.message])).toEqual([
+      ["CBC106", 3, "this statement nests too deeply to parse"],
+      ["CBC106", 6, "this statement nests too deeply to parse"],
+    ]);
+    expect(diagnostics[0]?.hint).toContain(`at most ${MAX_NESTING} levels`);
+    expect(program.items.length).toBe(2);
+    expect(program.items[1]?.kind === "callback" && program.items[1].body.length).toBe(1);
+  });
+
+  it("checks and emits a chain just inside the limit", async () => {
+    const chain = Array.from({ length: MAX_NESTING - 50 }, () => "val_loss").join(" + ");
+    const result = await compile(`when val_loss > ${chain} then stop\n`, { fileName: "long.rules" });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.files[0]?.text).toContain("m_val_loss + m_val_loss");
   });
 
   it("on empty and blank input: an empty program, no diagnostics", () => {

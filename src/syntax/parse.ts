@@ -253,7 +253,12 @@ class StatementDriver {
       }
     }
     const item = this.builder.statement(cst);
-    if (item !== undefined) this.add(item);
+    // Only a statement of more tokens than the limit can nest deeper than it.
+    if (item !== undefined && chunk.length > MAX_NESTING && nestingDepth(item) > MAX_NESTING) {
+      this.tooDeep(tokens[i]);
+    } else if (item !== undefined) {
+      this.add(item);
+    }
     if (headless !== undefined) {
       // A callback head without `callback` (`Training(...) {`): its body is a block all the
       // same, so its `}` is no stray brace; its rules keep their place, marked recovered.
@@ -298,16 +303,52 @@ class StatementDriver {
   }
 
   private internalError(token: IToken, error: unknown): void {
-    const deep = error instanceof RangeError;
+    if (error instanceof RangeError) {
+      this.tooDeep(token);
+      return;
+    }
     this.syntax.push({
       code: "CBC106",
       severity: "error",
-      message: deep ? "this statement nests too deeply to parse" : `internal error in the parser: ${String(error)}`,
+      message: `internal error in the parser: ${String(error)}`,
       file: this.file,
       span: this.builder.tokenSpan(token),
-      hint: deep ? "split the expression, for instance with a `let`" : "please report this input as a bug",
+      hint: "please report this input as a bug",
     });
   }
+
+  /** The statement is dropped: what is left of it would be checked and emitted by recursive code, too deep for the stack. */
+  private tooDeep(token: IToken): void {
+    this.syntax.push({
+      code: "CBC106",
+      severity: "error",
+      message: "this statement nests too deeply to parse",
+      file: this.file,
+      span: this.builder.tokenSpan(token),
+      hint: `at most ${MAX_NESTING} levels (an operator with its operands is one); split the expression, for instance with a \`let\``,
+    });
+  }
+}
+
+/**
+ * How deep a statement's AST may nest. A left-leaning chain such as `1 + 1 + ...`
+ * parses in a loop whatever its length, but the checker and the emitter walk it
+ * recursively and ran out of stack at about 3,000 levels; this leaves them room.
+ */
+export const MAX_NESTING = 1000;
+
+/** The depth of the deepest object in `root` (the AST has no cycles), without recursion. */
+function nestingDepth(root: object): number {
+  let deepest = 0;
+  const stack: Array<{ value: object; depth: number }> = [{ value: root, depth: 1 }];
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    if (depth > deepest) deepest = depth;
+    for (const child of Object.values(value)) {
+      if (typeof child === "object" && child !== null) stack.push({ value: child as object, depth: depth + 1 });
+    }
+  }
+  return deepest;
 }
 
 /** The nameless, recovered callback that holds the body of a head that did not parse. */
