@@ -233,6 +233,22 @@ describe("never throws", () => {
     expect(program.items[1]?.kind === "callback" && program.items[1].body.length).toBe(1);
   });
 
+  it("on a param default too deep to check: one CBC106 at the param, which keeps its name and nothing cascades", async () => {
+    const chain = Array.from({ length: 4000 }, () => "1").join(" + ");
+    const source = `callback C(a: number = 1, b: number = ${chain}) {\n  when val_loss > a + b then stop\n}\n`;
+    const { program, diagnostics } = parse(source, "head.rules");
+    expect(diagnostics.map((d) => [d.code, d.span.start.line, d.span.start.column])).toEqual([["CBC106", 1, 27]]);
+    const callback = program.items[0];
+    expect(callback?.kind === "callback" && callback.params.map((p) => [p.name.text, p.default !== undefined])).toEqual([
+      ["a", true],
+      ["b", false],
+    ]);
+    // The compiler says the same once, and never reaches the emitter.
+    const result = await compile(source, { fileName: "head.rules" });
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["CBC106"]);
+    expect(result.files).toEqual([]);
+  });
+
   it("checks and emits a chain just inside the limit", async () => {
     const chain = Array.from({ length: MAX_NESTING - 50 }, () => "val_loss").join(" + ");
     const result = await compile(`when val_loss > ${chain} then stop\n`, { fileName: "long.rules" });

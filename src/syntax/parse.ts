@@ -214,6 +214,16 @@ class StatementDriver {
     const errors = this.collectErrors();
     if (errors.length > 0) cst = repaired(this.parser, "callbackHead", chunk, tokens[end], false, errors) ?? cst;
     const callback = this.builder.callbackHead(cst);
+    if (callback !== undefined && chunk.length > MAX_NESTING) {
+      // A param whose default or range nests too deeply keeps its name (the body may use it) and loses the rest.
+      for (const param of callback.params) {
+        if (nestingDepth(param) <= MAX_NESTING) continue;
+        this.tooDeep(chunk.find((token) => token.startOffset >= param.span.start.offset) ?? tokens[i]);
+        delete param.default;
+        delete param.range;
+        callback.recovered = true;
+      }
+    }
     if (callback !== undefined) {
       this.items.push(callback);
       this.block = { callback, keyword: tokens[i] };
