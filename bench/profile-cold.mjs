@@ -159,13 +159,9 @@ export async function profileCold({ file = TYPICAL_FILE, runs = 5 } = {}) {
       const thread = Number(name.split(".")[4]) === 0 ? "main" : "emitter";
       perThread.set(thread, summarize(JSON.parse(readFileSync(path.join(profDir, name), "utf8")), maps));
     }
-    const tag = (thread, map) => new Map([...(map ?? new Map())].map(([key, ms]) => [`${thread}: ${key}`, ms]));
-    results.push({
-      wall: perThread.get("main")?.wall ?? 0,
-      groups: new Map([...tag("main", perThread.get("main")?.groups), ...tag("emitter", perThread.get("emitter")?.groups)]),
-      functions: new Map([...tag("main", perThread.get("main")?.functions), ...tag("emitter", perThread.get("emitter")?.functions)]),
-      loader: new Map([...tag("main", perThread.get("main")?.loader), ...tag("emitter", perThread.get("emitter")?.loader)]),
-    });
+    // One table per kind, each key prefixed with its thread.
+    const merged = (kind) => new Map([...perThread].flatMap(([thread, summary]) => [...summary[kind]].map(([key, ms]) => [`${thread}: ${key}`, ms])));
+    results.push({ wall: perThread.get("main")?.wall ?? 0, groups: merged("groups"), functions: merged("functions"), loader: merged("loader") });
   }
   const medianOf = (pick) => {
     const keys = new Set(results.flatMap((r) => [...pick(r).keys()]));

@@ -79,15 +79,15 @@ export function installCodeCache(file: string, options: CodeCacheOptions): CodeC
     const plainCommonJs = format === undefined || format === "commonjs";
     const version = plainCommonJs && options.include(filename) ? sourceVersion(filename, content) : undefined;
     if (version === undefined) return original.call(this, content, filename, format);
-    const cached = stored.get(filename);
+    const cachedData = stored.get(filename)?.version === version ? stored.get(filename)?.data : undefined;
     let script: vm.Script;
     try {
-      script = new vm.Script(statics.wrap(content), { filename, ...(cached?.version === version ? { cachedData: cached.data } : {}) });
+      script = new vm.Script(statics.wrap(content), { filename, ...(cachedData === undefined ? {} : { cachedData }) });
     } catch {
       // Not plain CommonJS after all (a hashbang, ES module syntax): Node's loader knows what to do, or says what is wrong.
       return original.call(this, content, filename, format);
     }
-    if (cached?.version === version && !script.cachedDataRejected) {
+    if (cachedData !== undefined && !script.cachedDataRejected) {
       stats.hits += 1;
     } else {
       stats.misses += 1;
