@@ -31,7 +31,7 @@ interface PlateauRow {
 // wait += 1; if improvement over best (best None at train begin -> always):
 // best = value, and wait = 0 if baseline is None or value beats baseline; return.
 // Else stop if wait >= patience and epoch > 0.
-// ReduceLROnPlateau.on_epoch_end (best starts at +-inf): if cooldown_counter > 0:
+// ReduceLROnPlateau.on_epoch_end (best None at train begin, as EarlyStopping): if cooldown_counter > 0:
 // counter -= 1, wait = 0; if value beats best: best = value, wait = 0; elif not in
 // cooldown: wait += 1; if wait >= patience: reduce, counter = cooldown, wait = 0.
 // Rows read "ES stops at e" where EarlyStopping ends training at the first firing;
@@ -185,7 +185,7 @@ const PLATEAU_ROWS: PlateauRow[] = [
     improvedAt: [0],
     derivation:
       "ES: e0 wait=1, _is_improvement(nan, None) is True: best=nan, wait=0; e1 less(0.5,nan) false wait=1; " +
-      "e2 wait=2 ES stops at 2; e3 wait=1. (RLROP would differ: nan<inf false, e1 0.5 becomes best.)",
+      "e2 wait=2 ES stops at 2; e3 wait=1. (RLROP in Keras 3.15.1 alike: its _reset() sets best = None.)",
   },
   {
     name: "NaN later is never an improvement",
@@ -276,9 +276,9 @@ interface ImprovesRow {
   derivation: string;
 }
 
-// Keras 3 ModelCheckpoint(save_best_only=True): MonitorCallback sets best to
-// initial_value_threshold, or +inf (min) / -inf (max) when none; saves when
-// monitor_op(value - min_delta, best), then best = value.
+// Keras 3.15.1 ModelCheckpoint(save_best_only=True): MonitorCallback sets best to
+// initial_value_threshold, else None; _is_improvement(value, None) is True, else
+// monitor_op(value - min_delta, best); on a save best = value.
 const IMPROVES_ROWS: ImprovesRow[] = [
   {
     name: "min",
@@ -302,18 +302,25 @@ const IMPROVES_ROWS: ImprovesRow[] = [
     derivation: "best=0.85: e0, e1 no; e2 0.8 save; e3 0.82>=0.8 no; e4 save",
   },
   {
-    name: "first value NaN does not count",
+    name: "first value NaN counts, and nothing improves on it",
     options: { direction: "min" },
     values: [N, 1.0, N, 0.9],
-    fires: [1, 3],
-    derivation: "e0 less(nan, inf) false; e1 1.0<inf save; e2 nan no; e3 0.9 save",
+    fires: [0],
+    derivation: "e0 best None: save, best=nan; e1 less(1.0, nan) false; e2 no; e3 no",
   },
   {
-    name: "first value +inf in min mode does not count",
+    name: "first value +inf in min mode counts, then any finite value beats it",
     options: { direction: "min" },
-    values: [Infinity, 5],
-    fires: [1],
-    derivation: "e0 less(inf, inf) false; e1 5<inf save",
+    values: [Infinity, 5, Infinity],
+    fires: [0, 1],
+    derivation: "e0 best None: save; e1 5<inf save; e2 no",
+  },
+  {
+    name: "with a baseline the first value must beat it, NaN never does",
+    options: { direction: "min", baseline: 1 },
+    values: [N, 1, 0.5, N],
+    fires: [2],
+    derivation: "best=1: e0 less(nan, 1) false; e1 tie no; e2 save; e3 no",
   },
   {
     name: "min_delta",

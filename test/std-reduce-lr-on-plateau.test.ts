@@ -19,11 +19,11 @@ interface Row {
   derivation: string;
 }
 
-// Keras 3 ReduceLROnPlateau (keras/src/callbacks/reduce_lr_on_plateau.py): on train begin best = +inf (min)
-// or -inf (max; mode auto is max iff "acc" is in the monitor's name), wait = cooldown_counter = 0.
+// Keras 3.15.1 ReduceLROnPlateau (keras/src/callbacks/reduce_lr_on_plateau.py): on train begin _reset():
+// best = None, wait = cooldown_counter = 0 (mode auto: max iff "acc" is in the monitor's name).
 // on_epoch_end, when the monitored value is present:
 //   if cooldown_counter > 0: cooldown_counter -= 1, wait = 0;
-//   if value < best - min_delta (max: value > best + min_delta): best = value, wait = 0;
+//   if best is None or value + min_delta < best (max: value - min_delta > best): best = value, wait = 0;
 //   elif cooldown_counter == 0: wait += 1; if wait >= patience and old_lr > min_lr:
 //     lr = max(old_lr * factor, min_lr), cooldown_counter = cooldown, wait = 0.
 const ROWS: Row[] = [
@@ -135,16 +135,15 @@ const ROWS: Row[] = [
     derivation: "e1, e2: None -> warning only; e3 wait=1: 0.05",
   },
   {
-    name: "a NaN first value is not the best (ReduceLROnPlateau starts from inf)",
+    name: "a NaN first value is the best, and nothing improves on it",
     options: { patience: 2, factor: 0.5 },
-    epochs: { val_loss: [N, 1, 1] },
-    initialLr: 0.1,
-    lr: [0.1, 0.1, 0.1],
-    derivation: "Keras: e0 NaN+d<inf false, wait=1; e1 1<inf best, wait=0; e2 wait=1 < 2: no reduction",
+    epochs: { val_loss: [N, 1, 0.9, 0.8, 0.7] },
+    initialLr: 1,
+    lr: [1, 1, 0.5, 0.5, 0.25],
+    derivation: "Keras 3.15.1: e0 best None -> best=NaN; e1 less(1+1e-4, NaN) false wait=1; e2 wait=2: 0.5; e3 wait=1; e4 wait=2: 0.25",
   },
 ];
 
-// Where the language's `plateau` (LANGUAGE.md) knowingly differs from Keras' ReduceLROnPlateau: pinned so a change is noticed.
 function close(values: number[]): number[] {
   return values.map((v) => +v.toPrecision(10));
 }

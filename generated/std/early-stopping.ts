@@ -32,8 +32,8 @@ const EarlyStoppingSchema = z.object({
   hooks: option.noHooks(),
 }).strict();
 const EarlyStoppingRules = [
-  { at: "early-stopping.rules:28:3", text: "when monitor plateau patience min_delta min_delta mode mode baseline baseline from epoch start_from_epoch then stop", event: "epochEnd", metrics: [{ option: "monitor" }] },
-  { at: "early-stopping.rules:29:3", text: "on train end when restore_best_weights then restore best weights of monitor", event: "trainEnd", metrics: [] },
+  { at: "early-stopping.rules:26:3", text: "when monitor plateau patience min_delta min_delta mode mode baseline baseline from epoch start_from_epoch then stop", event: "epochEnd", metrics: [{ option: "monitor" }] },
+  { at: "early-stopping.rules:27:3", text: "on train end when restore_best_weights then restore best weights of monitor", event: "trainEnd", metrics: [] },
 ] as const satisfies readonly RuleSite[];
 
 /** Rules of early-stopping.rules, callback EarlyStopping. */
@@ -52,7 +52,7 @@ export class EarlyStopping extends RulesCallback {
     const m = await this.enter("epochEnd", epoch, logs);
     const m_monitor = m[this.o.monitor];
 
-    // early-stopping.rules:28  when monitor plateau patience min_delta min_delta mode mode baseline baseline from epoch start_from_epoch then stop
+    // early-stopping.rules:26  when monitor plateau patience min_delta min_delta mode mode baseline baseline from epoch start_from_epoch then stop
     const fired0 = this.update(this.p0, m_monitor);
     if (fired0) {
       this.stop(EarlyStoppingRules[0]);
@@ -64,7 +64,7 @@ export class EarlyStopping extends RulesCallback {
   override async onTrainEnd(logs?: Logs): Promise<void> {
     await this.enter("trainEnd", 0, logs);
 
-    // early-stopping.rules:29  on train end when restore_best_weights then restore best weights of monitor
+    // early-stopping.rules:27  on train end when restore_best_weights then restore best weights of monitor
     if (this.o.restoreBestWeights) {
       this.restore(EarlyStoppingRules[1], this.p0);
     }

@@ -32,12 +32,12 @@ const ModelCheckpointSchema = z.object({
   hooks: option.noHooks(),
 }).strict();
 const ModelCheckpointRules = [
-  { at: "model-checkpoint.rules:40:3", text: "when save_freq == 0 and not save_best_only and not save_weights_only then save model to filepath", event: "epochEnd", metrics: [], readsAll: true },
-  { at: "model-checkpoint.rules:41:3", text: "when save_freq == 0 and not save_best_only and save_weights_only then save weights to filepath", event: "epochEnd", metrics: [], readsAll: true },
-  { at: "model-checkpoint.rules:42:3", text: "when save_freq == 0 and save_best_only and not save_weights_only and monitor improves mode mode baseline initial_value_threshold then save model to filepath", event: "epochEnd", metrics: [{ option: "monitor" }], readsAll: true },
-  { at: "model-checkpoint.rules:45:3", text: "when save_freq == 0 and save_best_only and save_weights_only and monitor improves mode mode baseline initial_value_threshold then save weights to filepath", event: "epochEnd", metrics: [{ option: "monitor" }], readsAll: true },
-  { at: "model-checkpoint.rules:48:3", text: "every save_freq batches when save_freq > 0 and not save_weights_only then save model to filepath", event: "batchEnd", metrics: [], readsAll: true },
-  { at: "model-checkpoint.rules:49:3", text: "every save_freq batches when save_freq > 0 and save_weights_only then save weights to filepath", event: "batchEnd", metrics: [], readsAll: true },
+  { at: "model-checkpoint.rules:44:3", text: "when save_freq == 0 and not save_best_only and not save_weights_only then save model to filepath", event: "epochEnd", metrics: [], readsAll: true },
+  { at: "model-checkpoint.rules:45:3", text: "when save_freq == 0 and not save_best_only and save_weights_only then save weights to filepath", event: "epochEnd", metrics: [], readsAll: true },
+  { at: "model-checkpoint.rules:46:3", text: "when save_freq == 0 and save_best_only and not save_weights_only and monitor improves mode mode baseline initial_value_threshold then save model to filepath", event: "epochEnd", metrics: [{ option: "monitor" }], readsAll: true },
+  { at: "model-checkpoint.rules:49:3", text: "when save_freq == 0 and save_best_only and save_weights_only and monitor improves mode mode baseline initial_value_threshold then save weights to filepath", event: "epochEnd", metrics: [{ option: "monitor" }], readsAll: true },
+  { at: "model-checkpoint.rules:52:3", text: "every save_freq batches when save_freq > 0 and not save_weights_only then save model to filepath", event: "batchEnd", metrics: [], readsAll: true },
+  { at: "model-checkpoint.rules:53:3", text: "every save_freq batches when save_freq > 0 and save_weights_only then save weights to filepath", event: "batchEnd", metrics: [], readsAll: true },
 ] as const satisfies readonly RuleSite[];
 
 /** Rules of model-checkpoint.rules, callback ModelCheckpoint. */
@@ -57,12 +57,12 @@ export class ModelCheckpoint extends RulesCallback {
   override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
     await this.enter("batchEnd", batch, logs);
 
-    // model-checkpoint.rules:48  every save_freq batches when save_freq > 0 and not save_weights_only then save model to filepath
+    // model-checkpoint.rules:52  every save_freq batches when save_freq > 0 and not save_weights_only then save model to filepath
     if ((this.step + 1) % this.o.saveFreq === 0 && this.o.saveFreq > 0 && !this.o.saveWeightsOnly) {
       await this.save(ModelCheckpointRules[4], this.format(ModelCheckpointRules[4], this.o.filepath), "model");
     }
 
-    // model-checkpoint.rules:49  every save_freq batches when save_freq > 0 and save_weights_only then save weights to filepath
+    // model-checkpoint.rules:53  every save_freq batches when save_freq > 0 and save_weights_only then save weights to filepath
     if ((this.step + 1) % this.o.saveFreq === 0 && this.o.saveFreq > 0 && this.o.saveWeightsOnly) {
       await this.save(ModelCheckpointRules[5], this.format(ModelCheckpointRules[5], this.o.filepath), "weights");
     }
@@ -74,23 +74,23 @@ export class ModelCheckpoint extends RulesCallback {
     const m = await this.enter("epochEnd", epoch, logs);
     const m_monitor = m[this.o.monitor];
 
-    // model-checkpoint.rules:40  when save_freq == 0 and not save_best_only and not save_weights_only then save model to filepath
+    // model-checkpoint.rules:44  when save_freq == 0 and not save_best_only and not save_weights_only then save model to filepath
     if (this.o.saveFreq === 0 && !this.o.saveBestOnly && !this.o.saveWeightsOnly) {
       await this.save(ModelCheckpointRules[0], this.format(ModelCheckpointRules[0], this.o.filepath), "model");
     }
 
-    // model-checkpoint.rules:41  when save_freq == 0 and not save_best_only and save_weights_only then save weights to filepath
+    // model-checkpoint.rules:45  when save_freq == 0 and not save_best_only and save_weights_only then save weights to filepath
     if (this.o.saveFreq === 0 && !this.o.saveBestOnly && this.o.saveWeightsOnly) {
       await this.save(ModelCheckpointRules[1], this.format(ModelCheckpointRules[1], this.o.filepath), "weights");
     }
 
-    // model-checkpoint.rules:42  when save_freq == 0 and save_best_only and not save_weights_only and monitor improves mode mode baseline initial_value_threshold then save model to filepath
+    // model-checkpoint.rules:46  when save_freq == 0 and save_best_only and not save_weights_only and monitor improves mode mode baseline initial_value_threshold then save model to filepath
     const fired0 = this.update(this.p0, m_monitor);
     if (this.o.saveFreq === 0 && this.o.saveBestOnly && !this.o.saveWeightsOnly && fired0) {
       await this.save(ModelCheckpointRules[2], this.format(ModelCheckpointRules[2], this.o.filepath), "model");
     }
 
-    // model-checkpoint.rules:45  when save_freq == 0 and save_best_only and save_weights_only and monitor improves mode mode baseline initial_value_threshold then save weights to filepath
+    // model-checkpoint.rules:49  when save_freq == 0 and save_best_only and save_weights_only and monitor improves mode mode baseline initial_value_threshold then save weights to filepath
     const fired1 = this.update(this.p1, m_monitor);
     if (this.o.saveFreq === 0 && this.o.saveBestOnly && this.o.saveWeightsOnly && fired1) {
       await this.save(ModelCheckpointRules[3], this.format(ModelCheckpointRules[3], this.o.filepath), "weights");

@@ -32,7 +32,7 @@ const ReduceLROnPlateauSchema = z.object({
   hooks: option.noHooks(),
 }).strict();
 const ReduceLROnPlateauRules = [
-  { at: "reduce-lr-on-plateau.rules:31:3", text: "when monitor plateau patience min_delta min_delta cooldown cooldown mode mode and lr > min_lr then lr = max(lr * factor, min_lr)", event: "epochEnd", metrics: [{ option: "monitor" }] },
+  { at: "reduce-lr-on-plateau.rules:30:3", text: "when monitor plateau patience min_delta min_delta cooldown cooldown mode mode and lr > min_lr then lr = max(lr * factor, min_lr)", event: "epochEnd", metrics: [{ option: "monitor" }] },
 ] as const satisfies readonly RuleSite[];
 
 /** Rules of reduce-lr-on-plateau.rules, callback ReduceLROnPlateau. */
@@ -51,7 +51,7 @@ export class ReduceLROnPlateau extends RulesCallback {
     const m = await this.enter("epochEnd", epoch, logs);
     const m_monitor = m[this.o.monitor];
 
-    // reduce-lr-on-plateau.rules:31  when monitor plateau patience min_delta min_delta cooldown cooldown mode mode and lr > min_lr then lr = max(lr * factor, min_lr)
+    // reduce-lr-on-plateau.rules:30  when monitor plateau patience min_delta min_delta cooldown cooldown mode mode and lr > min_lr then lr = max(lr * factor, min_lr)
     const fired0 = this.update(this.p0, m_monitor);
     if (fired0 && this.lr > this.o.minLr) {
       this.setLr(ReduceLROnPlateauRules[0], Math.max(this.lr * this.o.factor, this.o.minLr));

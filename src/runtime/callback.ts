@@ -245,8 +245,6 @@ export abstract class RulesCallback extends tf.Callback {
       baseline: spec.baseline,
       startEpoch: spec.startEpoch,
       direction,
-      // A plateau written with `cooldown` is ReduceLROnPlateau's (see PlateauTracker).
-      flavor: "cooldown" in spec ? "reduce-lr" : "early-stopping",
     });
     return this.addPredicate(new Predicate(metric, direction, tracker, spec.captureWeights === true));
   }

@@ -9,24 +9,16 @@ export interface PlateauOptions {
   direction: Direction;
   baseline?: number;
   startEpoch?: number;
-  /**
-   * Which Keras class to follow where the two differ. A plateau written with
-   * a `cooldown` option is ReduceLROnPlateau's, whose best starts at +-inf
-   * in every Keras 3 release (so a NaN first value is not the best); without
-   * one, EarlyStopping's, where the first value is the best (LANGUAGE.md).
-   */
-  flavor?: "early-stopping" | "reduce-lr";
 }
 
 /**
  * `M plateau N ...`: LANGUAGE.md's three steps, run at each epoch end where M
  * has a value and epoch >= startEpoch.
  *
- * Equal to Keras 3 EarlyStopping (no cooldown) and ReduceLROnPlateau (no
- * baseline), quirks included: patience 0 acts like 1, cooldown 1 like 0.
- * Where the two Keras classes disagree, EarlyStopping wins: the first value
- * seen becomes the best even when it is NaN or ±inf (EarlyStopping starts
- * from `best = None`; ReduceLROnPlateau starts from ±inf and would skip it).
+ * Equal to Keras 3.15.1's EarlyStopping (no cooldown) and ReduceLROnPlateau
+ * (no baseline), quirks included: patience 0 acts like 1, cooldown 1 like 0.
+ * Both start from `best = None` at train begin, so the first value seen is
+ * the best even when it is NaN or ±inf, and nothing improves on a NaN best.
  */
 export class PlateauTracker {
   private readonly patience: number;
@@ -35,10 +27,8 @@ export class PlateauTracker {
   private readonly direction: Direction;
   private readonly baseline: number | undefined;
   private readonly startEpoch: number;
-  private readonly reduceLrFlavor: boolean;
 
-  private bestValue: number | undefined;
-  private bestAt: number | undefined;
+  private readonly reference = new BestSoFar();
   private waited = 0;
   private cooling = 0;
   private lastImproved = false;
@@ -50,14 +40,13 @@ export class PlateauTracker {
     this.direction = options.direction;
     this.baseline = options.baseline;
     this.startEpoch = options.startEpoch ?? 0;
-    this.reduceLrFlavor = options.flavor === "reduce-lr";
   }
 
   get best(): number | undefined {
-    return this.bestValue;
+    return this.reference.value;
   }
   get bestEpoch(): number | undefined {
-    return this.bestAt;
+    return this.reference.epoch;
   }
   get wait(): number {
     return this.waited;
@@ -81,10 +70,9 @@ export class PlateauTracker {
       this.waited = 0;
     }
 
-    // Step 2: improvement. `bestAt` marks "has a best", since the best may be NaN.
-    if (this.improves(value)) {
-      this.bestValue = value;
-      this.bestAt = epoch;
+    // Step 2: improvement (the first value always is one).
+    if (this.reference.beatenBy(this.direction, value, this.minDelta)) {
+      this.reference.set(epoch, value);
       this.lastImproved = true;
       // EarlyStopping restarts its patience only once the baseline is beaten too.
       const clearsBaseline =
@@ -102,19 +90,35 @@ export class PlateauTracker {
     return true;
   }
 
-  private improves(value: number): boolean {
-    if (this.reduceLrFlavor && this.bestAt === undefined) {
-      return beats(this.direction, value, this.direction === "min" ? Infinity : -Infinity, this.minDelta);
-    }
-    return this.bestAt === undefined || beats(this.direction, value, this.bestValue as number, this.minDelta);
-  }
-
   reset(): void {
-    this.bestValue = undefined;
-    this.bestAt = undefined;
+    this.reference.clear();
     this.waited = 0;
     this.cooling = 0;
     this.lastImproved = false;
+  }
+}
+
+/**
+ * Keras' `best`, which starts at None: the first value beats it whatever it
+ * is (NaN included); afterwards a value must beat the stored one, and no
+ * value beats NaN. `epoch` marks "has a best", since the best may be NaN.
+ */
+class BestSoFar {
+  value: number | undefined;
+  epoch: number | undefined;
+
+  beatenBy(direction: Direction, value: number, minDelta: number): boolean {
+    return this.epoch === undefined || beats(direction, value, this.value as number, minDelta);
+  }
+
+  set(epoch: number, value: number): void {
+    this.value = value;
+    this.epoch = epoch;
+  }
+
+  clear(): void {
+    this.value = undefined;
+    this.epoch = undefined;
   }
 }
 
@@ -126,11 +130,11 @@ export interface ImprovesOptions {
 }
 
 /**
- * `M improves ...`: true at the epoch end where M sets a new best, as Keras 3
- * ModelCheckpoint(save_best_only=True) decides it. Its reference starts at
- * `initial_value_threshold` (our baseline) when given, else at +inf (min) or
- * -inf (max); so the first finite value counts, while a first value of NaN,
- * or of the starting infinity itself, does not (NaN - d < inf is false).
+ * `M improves ...`: true at the epoch end where M sets a new best, as Keras
+ * 3.15.1 ModelCheckpoint(save_best_only=True) decides it. Its `best` starts
+ * at `initial_value_threshold` (our baseline) when given, else at None: so
+ * without a baseline the first value counts, NaN and ±inf included, and
+ * nothing improves on a NaN best; with one, the first value must beat it.
  * Unlike ModelCheckpoint, an epoch without the metric does not count: Keras
  * saves anyway with a warning, LANGUAGE.md makes such a condition false.
  */
@@ -140,8 +144,7 @@ export class ImprovesTracker {
   private readonly baseline: number | undefined;
   private readonly startEpoch: number;
 
-  private bestValue: number | undefined;
-  private bestAt: number | undefined;
+  private readonly reference = new BestSoFar();
   private lastImproved = false;
 
   constructor(options: ImprovesOptions) {
@@ -152,10 +155,10 @@ export class ImprovesTracker {
   }
 
   get best(): number | undefined {
-    return this.bestValue;
+    return this.reference.value;
   }
   get bestEpoch(): number | undefined {
-    return this.bestAt;
+    return this.reference.epoch;
   }
   get improved(): boolean {
     return this.lastImproved;
@@ -164,17 +167,18 @@ export class ImprovesTracker {
   update(epoch: number, value: number | undefined): boolean {
     this.lastImproved = false;
     if (value === undefined || epoch < this.startEpoch) return false;
-    const reference = this.bestValue ?? this.baseline ?? (this.direction === "min" ? Infinity : -Infinity);
-    if (!beats(this.direction, value, reference, this.minDelta)) return false;
-    this.bestValue = value;
-    this.bestAt = epoch;
+    const improves =
+      this.reference.epoch === undefined && this.baseline !== undefined
+        ? beats(this.direction, value, this.baseline, this.minDelta)
+        : this.reference.beatenBy(this.direction, value, this.minDelta);
+    if (!improves) return false;
+    this.reference.set(epoch, value);
     this.lastImproved = true;
     return true;
   }
 
   reset(): void {
-    this.bestValue = undefined;
-    this.bestAt = undefined;
+    this.reference.clear();
     this.lastImproved = false;
   }
 }
