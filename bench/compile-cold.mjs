@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { median, timeNode } from "./lib.mjs";
 
-/** The reference example of LANGUAGE.md: nine rules of every kind. */
+/** The reference example of docs/language.md: nine rules of every kind. */
 export const TYPICAL_FILE = "examples/train.rules";
 
 /**

@@ -12,10 +12,9 @@ import { OPERAND_SPECS, describeSpec, validateValue, valueSchema, type ValueSpec
 import type { CheckedProgram, Resolution } from "../src/check/program.js";
 import type { Action, Expr, Ident, Rule, StringLit } from "../src/syntax/ast.js";
 import { parse } from "../src/syntax/parse.js";
+import { languageExamples } from "./support/language-doc.js";
 
-const languageDoc = readFileSync(new URL("../../shared/LANGUAGE.md", import.meta.url), "utf8");
-/** The fenced blocks of LANGUAGE.md, minus the grammar summary (it holds placeholders like `COND`). */
-const examples = [...languageDoc.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((m) => m[1]).filter((block) => !/\bCOND\b/.test(block));
+const examples = languageExamples;
 
 function check(source: string, fileName = "test.rules") {
   const parsed = parse(source, fileName);
@@ -77,7 +76,7 @@ const metric = (name: string): Resolution => ({ kind: "metric", metric: { kind: 
 const builtin = (name: "epoch" | "epochs" | "batch" | "step" | "lr" | "elapsed" | "pi"): Resolution => ({ kind: "builtin", name });
 const param = (name: string): Resolution => ({ kind: "param", param: name });
 
-describe("LANGUAGE.md examples", () => {
+describe("docs/language.md examples", () => {
   it("has the examples", () => {
     expect(examples.length).toBeGreaterThanOrEqual(2);
   });

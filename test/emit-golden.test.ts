@@ -1,18 +1,15 @@
-// Golden tests of emitted code: every example of LANGUAGE.md compiles to exactly
+// Golden tests of emitted code: every example of docs/language.md compiles to exactly
 // the module checked in under test/fixtures/golden/. `UPDATE=1` rewrites them
 // (review the diff: it is the emitter's output a user will read).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { compile } from "../src/compiler.js";
+import { languageExamples } from "./support/language-doc.js";
 
-const languageDoc = readFileSync(new URL("../../shared/LANGUAGE.md", import.meta.url), "utf8");
-/** The fenced blocks of LANGUAGE.md, minus the grammar summary (it holds placeholders like `COND`). */
-const examples = [...languageDoc.matchAll(/```[a-z]*\n([\s\S]*?)```/g)]
-  .map((match) => match[1])
-  .filter((block) => !/\bCOND\b|\bACTIONS\b|\bEVENT\b/.test(block));
+const examples = languageExamples;
 const update = process.env.UPDATE === "1";
 
-describe("LANGUAGE.md examples compile to their golden modules", () => {
+describe("docs/language.md examples compile to their golden modules", () => {
   test("the document has the examples this file expects", () => {
     // train.rules and the one-line mission example.
     expect(examples.length).toBeGreaterThanOrEqual(2);

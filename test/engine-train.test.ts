@@ -1,4 +1,4 @@
-// The big train.rules example of LANGUAGE.md (the golden module example-1.ts)
+// The big train.rules example of docs/language.md (the golden module example-1.ts)
 // driven through scripted runs: when it stops, the lr after each epoch, whose
 // weights come back, the batch-level warmup, `at epoch 30`, a NaN loss at
 // batch end, and what it writes. Expected values are traced by hand from

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, test } from "vitest";
 import { check, compile } from "../src/compiler.js";
+import { isInternalError } from "../src/diagnostics/diagnostic.js";
 import { typeErrors } from "./support/typecheck.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -54,7 +55,10 @@ describe("every program the checker accepts", () => {
     const internal: string[] = [];
     for (let i = 0; i < 2_000; i++) {
       const source = mutate(SOURCES[Math.floor(next() * SOURCES.length)], next);
-      if (check(source, { fileName: "fuzz.rules" }).diagnostics.some((d) => d.severity === "error")) continue;
+      const { diagnostics } = check(source, { fileName: "fuzz.rules" });
+      // A crash the parser caught is a bug, not a rejected input.
+      for (const d of diagnostics.filter(isInternalError)) internal.push(`${d.message}\n${source}`);
+      if (diagnostics.some((d) => d.severity === "error")) continue;
       try {
         const { files } = await compile(source, { fileName: `fuzz${i}.rules` });
         expect(files).toHaveLength(1);

@@ -1,15 +1,12 @@
 // The lexer and the grammar itself: token boundaries, soft keywords, and the whole-file rule.
-import { readFileSync } from "node:fs";
 import { tokenMatcher } from "chevrotain";
 import { describe, expect, it } from "vitest";
 import { rulesParser } from "../grammar/parser.js";
 import { hardKeywordWords, Identifier, keywordTokens, rulesLexer, softKeywordWords } from "../grammar/tokens.js";
 import { parse } from "../src/syntax/parse.js";
+import { languageExamples } from "./support/language-doc.js";
 
-const language = readFileSync(new URL("../../shared/LANGUAGE.md", import.meta.url), "utf8");
-const examples = [...language.matchAll(/```[^\n]*\n([\s\S]*?)```/g)]
-  .map((match) => match[1])
-  .filter((block) => !/\b(COND|ACTIONS|EVENT)\b/.test(block));
+const examples = languageExamples;
 
 function lex(source: string): string[] {
   const result = rulesLexer.tokenize(source);
@@ -70,7 +67,7 @@ describe("lexer", () => {
 });
 
 describe("whole-file grammar (`program`, as docs/grammar.html draws it)", () => {
-  it("finds the examples of LANGUAGE.md", () => {
+  it("finds the examples of docs/language.md", () => {
     expect(examples.length).toBeGreaterThanOrEqual(2);
   });
 

@@ -8,6 +8,7 @@ import type { Diagnostic } from "../src/diagnostics/diagnostic.js";
 import type { Program } from "../src/syntax/ast.js";
 import { compile } from "../src/compiler.js";
 import { MAX_NESTING, parse } from "../src/syntax/parse.js";
+import { languageExamples } from "./support/language-doc.js";
 
 const casesDir = new URL("./fixtures/parse-errors/cases/", import.meta.url);
 const cases = readdirSync(casesDir)
@@ -15,10 +16,7 @@ const cases = readdirSync(casesDir)
   .sort();
 const update = process.env.UPDATE === "1";
 
-const language = readFileSync(new URL("../../shared/LANGUAGE.md", import.meta.url), "utf8");
-const examples = [...language.matchAll(/```[^\n]*\n([\s\S]*?)```/g)]
-  .map((match) => match[1])
-  .filter((block) => !/\b(COND|ACTIONS|EVENT)\b/.test(block));
+const examples = languageExamples;
 const everything = readFileSync(new URL("./fixtures/parse-errors/typo-base/everything.rules", import.meta.url), "utf8");
 /** Valid sources that typos are made in: the spec's examples and one file with every construct. */
 const bases = [...examples, everything];

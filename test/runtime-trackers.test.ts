@@ -341,7 +341,7 @@ const IMPROVES_ROWS: ImprovesRow[] = [
     options: { direction: "min" },
     values: [_, 1, _, 0.5],
     fires: [1, 3],
-    derivation: "LANGUAGE.md: no value, no firing (Keras would save with a warning); e1, e3 improve",
+    derivation: "docs/language.md: no value, no firing (Keras would save with a warning); e1, e3 improve",
   },
 ];
 

@@ -14,6 +14,14 @@ export interface Diagnostic {
   hint?: string;
 }
 
+/** The hint of a diagnostic that reports a bug in cbc rather than in the input (a crash caught in the parser). */
+export const INTERNAL_ERROR_HINT = "please report this input as a bug";
+
+/** True for a diagnostic that reports a crash inside cbc: tests treat any as a failure. */
+export function isInternalError(diagnostic: Diagnostic): boolean {
+  return diagnostic.hint === INTERNAL_ERROR_HINT;
+}
+
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === "error");
 }

@@ -3,7 +3,7 @@
 export type Mode = "min" | "max" | "auto";
 export type Direction = "min" | "max";
 
-// LANGUAGE.md's auto rule. Keras 3 asks the compiled metric for its direction
+// docs/language.md's auto rule. Keras 3 asks the compiled metric for its direction
 // instead; tfjs has no such property, so the name decides (as Keras 2 and
 // ReduceLROnPlateau did with "acc").
 const MAXIMISED_NAME_PARTS = ["acc", "auc", "precision", "recall", "f1", "iou"] as const;

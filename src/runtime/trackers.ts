@@ -12,7 +12,7 @@ export interface PlateauOptions {
 }
 
 /**
- * `M plateau N ...`: LANGUAGE.md's three steps, run at each epoch end where M
+ * `M plateau N ...`: docs/language.md's three steps, run at each epoch end where M
  * has a value and epoch >= startEpoch.
  *
  * Equal to Keras 3.15.1's EarlyStopping (no cooldown) and ReduceLROnPlateau
@@ -136,7 +136,7 @@ export interface ImprovesOptions {
  * without a baseline the first value counts, NaN and ±inf included, and
  * nothing improves on a NaN best; with one, the first value must beat it.
  * Unlike ModelCheckpoint, an epoch without the metric does not count: Keras
- * saves anyway with a warning, LANGUAGE.md makes such a condition false.
+ * saves anyway with a warning, docs/language.md makes such a condition false.
  */
 export class ImprovesTracker {
   private readonly minDelta: number;

@@ -1,7 +1,7 @@
 // The front door of the front end: source text -> AST and syntax diagnostics. Never throws.
 import { tokenMatcher, type CstNode, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { sortDiagnostics } from "../diagnostics/diagnostic.js";
+import { INTERNAL_ERROR_HINT, sortDiagnostics } from "../diagnostics/diagnostic.js";
 import type { BlockItem, CallbackDecl, Program, Span, TopItem } from "./ast.js";
 import { AstBuilder, LineMap } from "./build.js";
 import { rulesParser, type ChunkRule, type ParseErrorInfo, type RulesParser } from "../../grammar/parser.js";
@@ -57,7 +57,7 @@ export function parse(source: string, fileName: string): ParseResult {
           message: `internal error in the parser: ${reason}`,
           file: fileName,
           span: lines.span(0, 0),
-          hint: "please report this input as a bug",
+          hint: INTERNAL_ERROR_HINT,
         },
       ],
     };
@@ -323,7 +323,7 @@ class StatementDriver {
       message: `internal error in the parser: ${String(error)}`,
       file: this.file,
       span: this.builder.tokenSpan(token),
-      hint: "please report this input as a bug",
+      hint: INTERNAL_ERROR_HINT,
     });
   }
 
