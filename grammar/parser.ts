@@ -72,6 +72,7 @@ import {
   Plateau,
   Power,
   Print,
+  Fail,
   Progress,
   QuotedName,
   Question,
@@ -162,7 +163,7 @@ const keywordAliases = new Map<string, Keyword>([
 
 const hardWords = new Set<string>(hardKeywordWords);
 
-const actionWords = new Set(["stop", "restore", "save", "log", "tensorboard", "print", "call", "progress"]);
+const actionWords = new Set(["stop", "restore", "save", "log", "tensorboard", "print", "fail", "call", "progress"]);
 
 /**
  * Builds the final diagnostic for a parse error: a misspelled word where a keyword belongs
@@ -323,6 +324,8 @@ class RulesErrorMessages implements IParserErrorMessageProvider {
         return "expected `to` after `log`";
       case "printAction:StringLiteral":
         return "expected the text, a string in double quotes, after `print`";
+      case "failAction:StringLiteral":
+        return "expected the message, a string in double quotes, after `fail`";
       case "callAction:Identifier":
         return "expected the hook's name after `call`";
       case "callArgs:RParen":
@@ -362,6 +365,11 @@ class RulesErrorMessages implements IParserErrorMessageProvider {
     if (options.ruleName === "statement") {
       const { expected, words } = this.statementExpected();
       return this.finish(expected, options.actual[0], this.at.previousOf(options.actual[0]), words, true);
+    }
+    // `fail` is a soft keyword (it may name a variable), so `fail` without its text matches no alternative.
+    const [first, second] = options.actual;
+    if (options.ruleName === "action" && first?.tokenType === Fail && second !== undefined && !tokenMatcher(second, AssignOp)) {
+      return this.finish("expected the message, a string in double quotes, after `fail`", second, first, []);
     }
     const firsts = options.expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0]));
     let description = options.customUserDescription ?? [...new Set(firsts.map(describeExpected))].join(", ");
@@ -725,11 +733,12 @@ export class RulesParser extends CstParser implements MessageContext {
         { ALT: () => this.SUBRULE(this.logAction) },
         { ALT: () => this.SUBRULE(this.tensorboardAction) },
         { ALT: () => this.SUBRULE(this.printAction) },
+        { ALT: () => this.SUBRULE(this.failAction) },
         { ALT: () => this.SUBRULE(this.callAction) },
         { ALT: () => this.CONSUME(Progress) },
       ],
       ERR_MSG:
-        "an action (`NAME = EXPR`, `stop`, `restore best weights`, `save model to`, `log to`, `tensorboard`, `print`, `call` or `progress`)",
+        "an action (`NAME = EXPR`, `stop`, `restore best weights`, `save model to`, `log to`, `tensorboard`, `print`, `fail`, `call` or `progress`)",
     });
   });
 
@@ -814,6 +823,11 @@ export class RulesParser extends CstParser implements MessageContext {
 
   printAction = this.RULE("printAction", () => {
     this.CONSUME(Print);
+    this.CONSUME(StringLiteral, { LABEL: "text" });
+  });
+
+  failAction = this.RULE("failAction", () => {
+    this.CONSUME(Fail);
     this.CONSUME(StringLiteral, { LABEL: "text" });
   });
 

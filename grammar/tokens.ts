@@ -16,7 +16,7 @@ export const hardKeywordWords = [
 export const softKeywordWords = [
   "log", "to", "model", "weights", "best", "of", "keep", "separator", "append", "mode", "min_delta",
   "cooldown", "baseline", "from", "epoch", "epochs", "batch", "batches", "train", "begin", "end", "in",
-  "fn", "int", "number", "bool", "string", "metric", "nan", "inf", "finite", "progress",
+  "fn", "int", "number", "bool", "string", "metric", "nan", "inf", "finite", "progress", "fail",
 ] as const;
 
 export type HardKeyword = (typeof hardKeywordWords)[number];
@@ -112,6 +112,7 @@ export const Nan = kw("nan");
 export const Inf = kw("inf");
 export const Finite = kw("finite");
 export const Progress = kw("progress");
+export const Fail = kw("fail");
 
 // ---------------------------------------------------------------- literals
 

@@ -3,7 +3,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { callbacks, TerminateOnNaN } from "cbc";
+import { RuleFailure } from "cbc/runtime";
 import { drive, type Value } from "./support/drive.js";
+import { kerasTerminateOnNaN } from "./support/keras-reference.js";
 
 const N = Number.NaN;
 const _ = undefined;
@@ -94,8 +96,74 @@ describe("TerminateOnNaN scenarios (Keras 3 semantics)", () => {
     expect(run.stoppedAt).toBe(0);
   });
 
-  test("takes no options but verbose", () => {
+  test("takes no options but raiseError and verbose", () => {
     expect(() => new TerminateOnNaN({ monitor: "loss" } as object)).toThrow(/TerminateOnNaN: unknown option `monitor`/);
+    expect(() => new TerminateOnNaN({ raiseError: 1 } as object)).toThrow(/TerminateOnNaN: option `raiseError`/);
+    expect(new TerminateOnNaN().o).toEqual({ raiseError: false, verbose: 0 });
+  });
+
+  test.each(ROWS.map((row) => ({ ...row })))("$name agrees with Keras 3.15.1's TerminateOnNaN, replayed", (row) => {
+    const keras = kerasTerminateOnNaN(false, row.loss, 3);
+    expect(keras.kind === "stopped" ? [keras.epoch, keras.batch] : undefined).toEqual(row.stopBatch);
+    expect(keras.kind === "stopped" ? [keras.printed] : []).toEqual(row.printed);
+  });
+});
+
+// Keras 3.15.1 TerminateOnNaN(raise_error=True).on_batch_end: on a NaN or inf loss, raise RuntimeError(
+// f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. Terminating training immediately.")
+// with the 0-based batch index in the epoch and str() of the Python float (nan, inf, -inf). The fit ends
+// at once: no later batch, no epoch end, no train end of any callback.
+describe("TerminateOnNaN({ raiseError: true })", () => {
+  const RAISE_ROWS: { name: string; loss: Value[]; message: string | undefined }[] = [
+    { name: "NaN at epoch 1, batch 1", loss: [1, 0.9, 0.8, 0.7, N, 0.5], message: "NaN or Inf loss encountered at batch 1. Loss value: nan. Terminating training immediately." },
+    { name: "+inf on the first batch", loss: [Infinity, 1, 1], message: "NaN or Inf loss encountered at batch 0. Loss value: inf. Terminating training immediately." },
+    { name: "-inf on the last batch of epoch 0", loss: [1, 1, -Infinity, 1], message: "NaN or Inf loss encountered at batch 2. Loss value: -inf. Terminating training immediately." },
+    { name: "finite and missing losses never fail", loss: [1, _, 1e30, -3, 0, 1], message: undefined },
+  ];
+
+  test.each(RAISE_ROWS)("$name", async (row) => {
+    const keras = kerasTerminateOnNaN(true, row.loss, 3);
+    expect(keras.kind === "raised" ? keras.message : undefined).toBe(row.message);
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    const callback = new TerminateOnNaN({ raiseError: true });
+    const run = drive(callback, {
+      epochs: { val_loss: Array.from({ length: Math.ceil(row.loss.length / 3) }, () => 1) },
+      batches: 3,
+      batchMetrics: { loss: row.loss },
+      reported: ["loss", "val_loss"],
+    });
+    if (row.message === undefined) {
+      expect((await run).stoppedAt).toBeUndefined();
+    } else {
+      const error = await run.then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(RuleFailure);
+      expect((error as Error).message).toBe(row.message);
+      expect(callback.firings.map((f) => f.action)).toEqual(["set", "fail"]);
+    }
+    expect(log).not.toHaveBeenCalled();
+  });
+
+  test("model.fit rejects with Keras' message; no later batch, epoch end or train end runs", async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1 })] });
+    model.compile({ optimizer: tf.train.sgd(0.01), loss: "meanSquaredError" });
+    // 4 batches of 4 samples; the first sample of the second batch is NaN, so batch 1's loss is NaN.
+    const values = Array.from({ length: 32 }, (_, i) => (i === 8 ? Number.NaN : i / 32));
+    const xs = tf.tensor2d(values, [16, 2]);
+    const ys = tf.zeros([16, 1]);
+    const seen: string[] = [];
+    const counter = new tf.CustomCallback({
+      onBatchEnd: async (batch) => void seen.push(`batch ${batch}`),
+      onEpochEnd: async (epoch) => void seen.push(`epoch ${epoch}`),
+      onTrainEnd: async () => void seen.push("train end"),
+    });
+    const fit = model.fit(xs, ys, { epochs: 5, batchSize: 4, shuffle: false, callbacks: [new TerminateOnNaN({ raiseError: true }), counter], verbose: 0 });
+    const error = await fit.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(RuleFailure);
+    expect((error as RuleFailure).message).toBe("NaN or Inf loss encountered at batch 1. Loss value: nan. Terminating training immediately.");
+    expect((error as RuleFailure).rule.at).toMatch(/^terminate-on-nan\.rules:\d+:\d+$/);
+    // TerminateOnNaN runs first: the counter saw batch 0 only.
+    expect(seen).toEqual(["batch 0"]);
+    tf.dispose([xs, ys]);
   });
 });
 

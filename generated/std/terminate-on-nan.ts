@@ -4,14 +4,18 @@ import { RulesCallback, option, parseOptions, z, type CallbackOptions, type Logs
 
 /** Options of {@link TerminateOnNaN}, validated when it is constructed. */
 export interface TerminateOnNaNOptions extends CallbackOptions {
+  /** `raise_error: bool = false` (default false) */
+  raiseError?: boolean;
 }
 
 const TerminateOnNaNSchema = z.object({
+  raiseError: option.bool().default(false),
   verbose: option.verbose(),
   hooks: option.noHooks(),
 }).strict();
 const TerminateOnNaNRules = [
-  { at: "terminate-on-nan.rules:11:3", text: "on batch end when loss is not finite then index = batch, print \"Batch {index}: Invalid loss, terminating training\", stop", event: "batchEnd", metrics: ["loss"] },
+  { at: "terminate-on-nan.rules:11:3", text: "on batch end when loss is not finite and raise_error then index = batch, fail \"NaN or Inf loss encountered at batch {index}. Loss value: {loss}. Terminating training immediately.\"", event: "batchEnd", metrics: ["loss"] },
+  { at: "terminate-on-nan.rules:13:3", text: "on batch end when loss is not finite and not raise_error then index = batch, print \"Batch {index}: Invalid loss, terminating training\", stop", event: "batchEnd", metrics: ["loss"] },
 ] as const satisfies readonly RuleSite[];
 
 /** Rules of terminate-on-nan.rules, callback TerminateOnNaN. */
@@ -21,7 +25,7 @@ export class TerminateOnNaN extends RulesCallback {
 
   constructor(options: TerminateOnNaNOptions = {}) {
     const o = parseOptions("TerminateOnNaN", TerminateOnNaNSchema, options);
-    super({ className: "TerminateOnNaN", rules: TerminateOnNaNRules, params: {}, intParams: [] }, o);
+    super({ className: "TerminateOnNaN", rules: TerminateOnNaNRules, params: { "raise_error": "raiseError" }, intParams: [], enabled: [o.raiseError, !o.raiseError] }, o);
     this.o = o;
   }
 
@@ -33,11 +37,17 @@ export class TerminateOnNaN extends RulesCallback {
     const m = await this.enter("batchEnd", batch, logs);
     const m_loss = m["loss"];
 
-    // terminate-on-nan.rules:11  on batch end when loss is not finite then index = batch, print "Batch {index}: Invalid loss, terminating training", stop
-    if (m_loss !== undefined && !Number.isFinite(m_loss)) {
+    // terminate-on-nan.rules:11  on batch end when loss is not finite and raise_error then index = batch, fail "NaN or Inf loss encountered at batch {index}. Loss value: {loss}. Terminating training immediately."
+    if (m_loss !== undefined && !Number.isFinite(m_loss) && this.o.raiseError) {
       this.assign(TerminateOnNaNRules[0], "index", this.batch);
-      this.print(TerminateOnNaNRules[0], this.format(TerminateOnNaNRules[0], "Batch {index}: Invalid loss, terminating training"));
-      this.stop(TerminateOnNaNRules[0]);
+      await this.fail(TerminateOnNaNRules[0], this.format(TerminateOnNaNRules[0], "NaN or Inf loss encountered at batch {index}. Loss value: {loss}. Terminating training immediately."));
+    }
+
+    // terminate-on-nan.rules:13  on batch end when loss is not finite and not raise_error then index = batch, print "Batch {index}: Invalid loss, terminating training", stop
+    if (m_loss !== undefined && !Number.isFinite(m_loss) && !this.o.raiseError) {
+      this.assign(TerminateOnNaNRules[1], "index", this.batch);
+      this.print(TerminateOnNaNRules[1], this.format(TerminateOnNaNRules[1], "Batch {index}: Invalid loss, terminating training"));
+      this.stop(TerminateOnNaNRules[1]);
     }
 
     await this.leave("batchEnd");

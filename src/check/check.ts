@@ -449,6 +449,7 @@ class ClassChecker {
         }
         return true;
       case "print":
+      case "fail":
         this.exprs.template(action.text, facts);
         return false;
       case "call":

@@ -744,7 +744,7 @@ export class ExpressionChecker {
 
   // ------------------------------------------------------------ strings
 
-  /** Resolves the placeholders of a print/save/log/tensorboard string and checks their format specs. */
+  /** Resolves the placeholders of a print/fail/save/log/tensorboard string and checks their format specs. */
   template(literal: StringLit, rule: RuleFacts): void {
     let resolved: Map<number, Resolution> | undefined;
     literal.parts.forEach((part, index) => {

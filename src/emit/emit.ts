@@ -645,6 +645,8 @@ class CallbackEmitter {
         return `await this.tensorboard(${site}, ${this.text(action.dir, site)});`;
       case "print":
         return `this.print(${site}, ${this.text(action.text, site)});`;
+      case "fail":
+        return `await this.fail(${site}, ${this.text(action.text, site)});`;
       case "call":
         return `await this.call(${site}, ${JSON.stringify(action.hook.text)});`;
       case "progress":
@@ -663,6 +665,7 @@ function operandsOf(action: Action): (StringLit | Ident)[] {
     case "tensorboard":
       return [action.dir];
     case "print":
+    case "fail":
       return [action.text];
     default:
       return [];

@@ -86,7 +86,7 @@ export interface Firing {
   step: number;
   rule: string;
   text: string;
-  action: "lr" | "stop" | "restore" | "save" | "log" | "tensorboard" | "print" | "call" | "set";
+  action: "lr" | "stop" | "restore" | "save" | "log" | "tensorboard" | "print" | "fail" | "call" | "set";
   /** The learning rate or variable before and after, the path written, the line printed... */
   from?: number;
   to?: number;
@@ -102,6 +102,20 @@ export class RuleError extends Error {
     options?: { cause?: unknown },
   ) {
     super(`${rule.at} (${rule.text}): ${message}`, options);
+  }
+}
+
+/**
+ * A rule's `fail "TEXT"`: the fit was failed on purpose. The message is the rule's own text, with
+ * no location in front (as Keras' TerminateOnNaN(raise_error=True) raises); `rule` says which rule.
+ */
+export class RuleFailure extends Error {
+  override name = "RuleFailure";
+  constructor(
+    readonly rule: RuleSite,
+    message: string,
+  ) {
+    super(message);
   }
 }
 
@@ -488,6 +502,17 @@ export abstract class RulesCallback extends tf.Callback {
   protected print(rule: RuleSite, line: string): void {
     console.log(line);
     this.record(rule, "print", { detail: line });
+  }
+
+  /**
+   * `fail "TEXT"`: reject the fit now. The callback's own files are closed first, so what they
+   * hold is complete; nothing after this action runs, train-end rules included (tfjs calls no
+   * train end when a hook throws).
+   */
+  protected async fail(rule: RuleSite, message: string): Promise<never> {
+    this.record(rule, "fail", { detail: message });
+    await this.closeWriters().catch(() => undefined);
+    throw new RuleFailure(rule, message);
   }
 
   protected async save(

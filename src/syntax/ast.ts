@@ -122,6 +122,8 @@ export type Action =
   | { kind: "log"; path: PathOperand; separator?: StringLit | Ident; append: boolean; span: Span }
   | { kind: "tensorboard"; dir: PathOperand; span: Span }
   | { kind: "print"; text: StringLit; span: Span }
+  /** `fail "TEXT"`: the fit rejects with TEXT (placeholders filled), as Keras' TerminateOnNaN(raise_error=True). */
+  | { kind: "fail"; text: StringLit; span: Span }
   | { kind: "call"; hook: Name; span: Span }
   /** `progress`: draws the terminal progress bar (batch end, epoch end). */
   | { kind: "progress"; span: Span };

@@ -448,6 +448,7 @@ function buildAction(ctx: Context, node: CstNode): Action | undefined {
     nodeOf(node, "logAction") ??
     nodeOf(node, "tensorboardAction") ??
     nodeOf(node, "printAction") ??
+    nodeOf(node, "failAction") ??
     nodeOf(node, "callAction");
   if (inner === undefined) return undefined;
   enter(ctx, inner);
@@ -516,6 +517,13 @@ function buildAction(ctx: Context, node: CstNode): Action | undefined {
       if (keyword === undefined || text === undefined) return undefined;
       const textLit = buildString(ctx, text, true);
       return { kind: "print", text: textLit, span: join(tokenSpan(ctx, keyword), textLit.span) };
+    }
+    case "failAction": {
+      const keyword = tokenOf(inner, "FailKw");
+      const text = tokenOf(inner, "text");
+      if (keyword === undefined || text === undefined) return undefined;
+      const textLit = buildString(ctx, text, true);
+      return { kind: "fail", text: textLit, span: join(tokenSpan(ctx, keyword), textLit.span) };
     }
     case "callAction": {
       const keyword = tokenOf(inner, "CallKw");

@@ -24,7 +24,7 @@ export interface DecodeOptions {
   offset: number;
   /** Whether the string has its closing quote. */
   terminated: boolean;
-  /** Whether `{name}` and `{name:spec}` are placeholders here (print, save, log, tensorboard). */
+  /** Whether `{name}` and `{name:spec}` are placeholders here (print, fail, save, log, tensorboard). */
   placeholders: boolean;
   toPosition: (offset: number) => Position;
 }
