@@ -119,9 +119,5 @@ export interface CheckedProgram {
 /** The events in the order a fit fires them; generated hook methods follow it. */
 export const EVENT_ORDER: readonly EventName[] = ["trainBegin", "epochBegin", "batchBegin", "batchEnd", "epochEnd", "trainEnd"];
 
-/** Canonical metric name: tfjs reports `acc` for `accuracy`. */
-export function canonicalMetric(name: string): string {
-  if (name === "accuracy") return "acc";
-  if (name === "val_accuracy") return "val_acc";
-  return name;
-}
+/** Canonical metric name: tfjs reports `acc` for `accuracy` (the table lives in src/util/metric-names.ts). */
+export { canonicalMetric } from "../util/metric-names.js";

@@ -1,5 +1,6 @@
 // The names one callback class sees: its lets, params, the builtins, and the
 // metrics (declared, or whatever tfjs reports), with the did-you-mean lists.
+import { ALIAS_SPELLINGS } from "../util/metric-names.js";
 import { didYouMean } from "../util/suggest.js";
 import type { LetDecl, Span } from "../syntax/ast.js";
 import { TFJS_REPORTED_METRICS, isUsuallyReported } from "./metrics.js";
@@ -45,7 +46,8 @@ export class Scope {
   /** Every name a did-you-mean may offer: metrics (declared, else those tfjs reports), params, lets, builtins. */
   candidates(): string[] {
     this.cachedCandidates ??= [
-      ...(this.declaredMetrics ?? TFJS_REPORTED_METRICS),
+      // `val_acuracy` is closest to `val_accuracy`, a spelling the checker accepts for `val_acc`.
+      ...(this.declaredMetrics ?? [...TFJS_REPORTED_METRICS, ...ALIAS_SPELLINGS]),
       ...this.params.keys(),
       ...this.lets.keys(),
       ...BUILTINS,

@@ -1,7 +1,7 @@
 // readMetrics against real tfjs logs: scalar tensors resolved once, replaced in place, disposed; aliases; a real fit.
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { readMetrics, type Logs } from "../../src/runtime/logs.js";
+import { LogValueError, readMetrics, type Logs } from "../../src/runtime/logs.js";
 
 describe("readMetrics", () => {
   it("resolves scalar tensors, replaces them in place and disposes them", async () => {
@@ -71,6 +71,30 @@ describe("readMetrics", () => {
     const none: Record<string, number | undefined> = {};
     await readMetrics(undefined, ["loss"], none);
     expect(none).toEqual({ loss: undefined });
+  });
+
+  it("null logs hold nothing, as Keras' `logs or {}`", async () => {
+    const out: Record<string, number | undefined> = { loss: 3 };
+    await readMetrics(null, ["loss"], out);
+    expect(out).toEqual({ loss: undefined });
+  });
+
+  it.each([
+    ["0.5", "metric `loss` in the fit logs is the string \"0.5\", expected a number or a scalar tensor"],
+    [{}, "metric `loss` in the fit logs is an object ({}), expected a number or a scalar tensor"],
+    [[1], "metric `loss` in the fit logs is an array, expected a number or a scalar tensor"],
+    [true, "metric `loss` in the fit logs is boolean true, expected a number or a scalar tensor"],
+    [null, "metric `loss` in the fit logs is null, expected a number or a scalar tensor"],
+  ])("a log value %j is an error naming the metric", async (value, message) => {
+    const logs = { loss: value } as unknown as Logs;
+    const error = await readMetrics(logs, ["loss"], {}).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(LogValueError);
+    expect((error as LogValueError).message).toBe(message);
+    expect((error as LogValueError).metric).toBe("loss");
+  });
+
+  it("logs that are not an object are an error", async () => {
+    await expect(readMetrics(5 as unknown as Logs, ["loss"], {})).rejects.toThrow("the logs must be an object of metric values, got number 5");
   });
 
   it("refuses a non-scalar tensor and leaves it in place", async () => {
