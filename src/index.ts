@@ -6,4 +6,16 @@ export type { Diagnostic, Severity } from "./diagnostics/diagnostic.js";
 export type { DiagnosticCode } from "./diagnostics/catalogue.js";
 export { renderDiagnostic, renderSummary, toJson } from "./diagnostics/render.js";
 export * from "./std.js";
-export { RulesCallback, RuleError, OptionsError, ProgressBarCallback, fileLoader, loadWeights, type Firing, type HookContext } from "./runtime/index.js";
+export {
+  RulesCallback,
+  RuleError,
+  RuleFailure,
+  OptionsError,
+  LogValueError,
+  TwoTfjsCopiesError,
+  ProgressBarCallback,
+  fileLoader,
+  loadWeights,
+  type Firing,
+  type HookContext,
+} from "./runtime/index.js";

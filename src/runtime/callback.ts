@@ -9,10 +9,13 @@ import { CsvLogger } from "./csv.js";
 import { formatTemplate, type FormatArg } from "./format.js";
 import { MetricHistory } from "./history.js";
 import { OptionsError } from "./options.js";
-import { readMetrics, type Logs } from "./logs.js";
+import { guardAgainstForeignTfjs } from "./foreign-tfjs.js";
+import { LogValueError, readMetrics, type Logs } from "./logs.js";
 import { getLearningRate, setLearningRate } from "./lr.js";
 import { resolveMode, type Direction, type Mode } from "./modes.js";
 import { pyRepr } from "./pyfloat.js";
+import { isReported, optionMetricNotReported, ruleMetricNotReported } from "./reported.js";
+import { metricSpellings } from "../util/metric-names.js";
 import { ProgressRenderer, progressPlan } from "./progress.js";
 import { scalarsForLogs, TensorBoardWriter } from "./tensorboard.js";
 import { ImprovesTracker, PlateauTracker } from "./trackers.js";
@@ -144,6 +147,16 @@ export class Predicate {
 }
 
 const YIELD_EVERY_MS = 100;
+
+/** The tf.Callback method behind each event, for messages. */
+const HOOK_OF_EVENT: Readonly<Record<EventName, string>> = {
+  trainBegin: "onTrainBegin",
+  trainEnd: "onTrainEnd",
+  epochBegin: "onEpochBegin",
+  epochEnd: "onEpochEnd",
+  batchBegin: "onBatchBegin",
+  batchEnd: "onBatchEnd",
+};
 const MAX_FIRINGS = 10_000;
 
 export abstract class RulesCallback extends tf.Callback {
@@ -180,6 +193,7 @@ export abstract class RulesCallback extends tf.Callback {
     this.hooks = options.hooks ?? {};
     this.options = options;
     this.intParams = new Set(spec.intParams ?? []);
+    guardAgainstForeignTfjs(this, spec.className);
     for (const rule of this.activeRules()) {
       const entry = this.metricsByEvent.get(rule.event) ?? { names: [], all: false };
       for (const source of rule.metrics) {
@@ -326,12 +340,25 @@ export abstract class RulesCallback extends tf.Callback {
       case "trainEnd":
         break;
     }
+    // tfjs calls setModel before any hook; a hand-driven callback must too.
+    if (this.model === undefined || this.model === null) {
+      throw new Error(
+        `${this.spec.className}: ${HOOK_OF_EVENT[event]}() was called before setModel(): pass the callback to model.fit(), or call setModel(model) and setParams(params) first`,
+      );
+    }
     const wanted = this.metricsByEvent.get(event);
     const values = this.current;
     for (const key of Object.keys(values)) delete values[key];
     if (wanted) {
       const names = wanted.all ? [...new Set([...wanted.names, ...this.reported])] : wanted.names;
-      if (names.length > 0) await readMetrics(logs, names, values);
+      if (names.length > 0) {
+        try {
+          await readMetrics(logs, names, values);
+        } catch (error) {
+          if (error instanceof LogValueError) throw new LogValueError(error.metric, `${this.spec.className}, ${HOOK_OF_EVENT[event]}(): ${error.message}`);
+          throw error;
+        }
+      }
     }
     if (event === "epochEnd") {
       for (const [metric, history] of this.histories) history.record(index, values[metric]);
@@ -374,23 +401,20 @@ export abstract class RulesCallback extends tf.Callback {
     this.checkReportedMetrics();
   }
 
-  /** Every metric a rule reads must be reported by the fit loop: fail before the first batch, naming the rule. */
+  /**
+   * Every metric a rule reads must be reported by the fit loop (under either spelling of
+   * acc/accuracy): fail before the first batch. A metric named by an option is the user's
+   * option, so the error names the class and the option; one written in a rule names the rule.
+   */
   private checkReportedMetrics(): void {
     const reported = new Set(this.reported);
-    const alias = (name: string) =>
-      name === "acc" ? "accuracy" : name === "accuracy" ? "acc" : name === "val_acc" ? "val_accuracy" : name === "val_accuracy" ? "val_acc" : name;
     for (const rule of this.activeRules()) {
       for (const source of rule.metrics) {
         const name = this.metricName(source, this.options);
         const isBuiltinBatchKey = (rule.event === "batchBegin" || rule.event === "batchEnd") && (name === "batch" || name === "size");
-        if (reported.has(name) || reported.has(alias(name)) || isBuiltinBatchKey) continue;
-        const hint = name.startsWith("val_")
-          ? " Validation metrics need validationData or validationSplit in model.fit()."
-          : ` Add it to model.compile({metrics: [...]}).`;
-        throw new RuleError(
-          rule,
-          `reads metric \`${name}\`, but the fit loop reports ${this.reported.length ? this.reported.map((m) => `\`${m}\``).join(", ") : "no metrics"}.${hint}`,
-        );
+        if (isReported(name, reported) || isBuiltinBatchKey) continue;
+        if (typeof source !== "string") throw new OptionsError(optionMetricNotReported(this.spec.className, source.option, name, this.reported));
+        throw new RuleError(rule, ruleMetricNotReported(name, this.reported));
       }
     }
   }
@@ -489,8 +513,9 @@ export abstract class RulesCallback extends tf.Callback {
         if (typeof value === "string" || typeof value === "boolean") return value;
         return value === undefined ? "None" : String(value);
       }
-      const metric = this.current[name];
-      return metric;
+      // `{val_accuracy}` finds the metric read as `val_acc`, and the other way round.
+      for (const spelling of metricSpellings(name)) if (this.current[spelling] !== undefined) return this.current[spelling];
+      return undefined;
     };
     try {
       return formatTemplate(template, lookup);

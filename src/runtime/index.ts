@@ -5,3 +5,4 @@ export * from "./options.js";
 export * from "./semantics.js";
 export * from "./writers.js";
 export { pyRepr } from "./pyfloat.js";
+export { TwoTfjsCopiesError } from "./foreign-tfjs.js";

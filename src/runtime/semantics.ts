@@ -5,7 +5,7 @@ export { type PlateauOptions, PlateauTracker, type ImprovesOptions, ImprovesTrac
 export { MetricHistory } from "./history.js";
 export { getLearningRate, setLearningRate } from "./lr.js";
 export { WeightSnapshot, BestWeights } from "./weights.js";
-export { type Logs, readMetrics } from "./logs.js";
+export { type Logs, LogValueError, readMetrics } from "./logs.js";
 export {
   type FormatArg,
   type Align,

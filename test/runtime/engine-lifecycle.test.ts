@@ -218,3 +218,38 @@ describe("one instance, several fits", () => {
     expect(callback.firings.map((f) => f.action)).toEqual(["print", "log", "log", "print", "log", "log", "print", "log", "log"]);
   });
 });
+
+describe("hooks called out of order, or with logs tfjs never passes", () => {
+  const SOURCE = 'callback OutOfOrderCallback {\n  when val_loss plateau 2 then stop\n  on epoch end then print "{loss}"\n}\n';
+
+  test("onEpochEnd without setModel: an error naming the class and what to call first", async () => {
+    const { OutOfOrderCallback } = await load(SOURCE, "out-of-order");
+    const callback = new OutOfOrderCallback();
+    await expect(callback.onEpochEnd(0, { loss: 1, val_loss: 1 })).rejects.toThrow(
+      "OutOfOrderCallback: onEpochEnd() was called before setModel(): pass the callback to model.fit(), or call setModel(model) and setParams(params) first",
+    );
+  });
+
+  test("null logs hold nothing (Keras' `logs or {}`): the rules do not fire, nothing crashes", async () => {
+    const { OutOfOrderCallback } = await load(SOURCE, "null-logs");
+    const callback = new OutOfOrderCallback();
+    const run = await drive(callback, { epochs: { loss: [1], val_loss: [1] } });
+    expect(run.epochsRun).toBe(1);
+    printed.length = 0;
+    await callback.onEpochEnd(1, null as never);
+    expect(printed).toEqual([]);
+    expect(callback.firings.filter((f) => f.epoch === 1)).toEqual([]);
+  });
+
+  test.each([
+    ["0.5", 'OutOfOrderCallback, onEpochEnd(): metric `loss` in the fit logs is the string "0.5", expected a number or a scalar tensor'],
+    [{}, "OutOfOrderCallback, onEpochEnd(): metric `loss` in the fit logs is an object ({}), expected a number or a scalar tensor"],
+  ])("a log value %j: an error naming the class, the hook and the metric", async (value, message) => {
+    const { OutOfOrderCallback } = await load(SOURCE, "bad-value");
+    const error = await drive(new OutOfOrderCallback(), { epochs: { loss: [value as never], val_loss: [1] } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toBe(message);
+  });
+});

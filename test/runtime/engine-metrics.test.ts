@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { RuleError, type RulesCallback } from "cbc/runtime";
+import { OptionsError, RuleError, type RulesCallback } from "cbc/runtime";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
 import { drive, tinyModel } from "../support/drive.js";
 import { loadRules, removeLoadedRules } from "../support/rules-module.js";
@@ -46,7 +46,6 @@ describe("train begin: every metric a rule reads must be reported", () => {
     // [reported by fit, options, rule line, metric, hint]
     [["loss", "acc"], {}, 3, "val_acc", "Validation metrics need validationData or validationSplit in model.fit()."],
     [["val_loss", "val_acc", "acc"], {}, 2, "loss", "Add it to model.compile({metrics: [...]})."],
-    [["loss", "val_loss", "val_acc"], { monitor: "val_auc" }, 4, "val_auc", "Validation metrics need"],
     [["loss", "val_loss", "val_acc"], { checkpoints: true }, 5, "precision", "Add it to model.compile"],
   ] as const)("reported %j, options %j: line %i, metric %s", async (reported, options, line, metric, hint) => {
     const Watch = await load(SOURCE, "Watch", "watch");
@@ -59,6 +58,32 @@ describe("train begin: every metric a rule reads must be reported", () => {
     expect(message).toContain(`reads metric \`${metric}\`, but the fit loop reports ${reported.map((m) => `\`${m}\``).join(", ")}.`);
     expect(message).toContain(hint);
     expect(batchBegin).not.toHaveBeenCalled();
+  });
+
+  test.each([
+    // [reported, monitor, the whole message]
+    [
+      ["loss", "acc", "val_loss", "val_acc"],
+      "val_acuracy",
+      'Watch: option `monitor` is "val_acuracy", but the fit reports loss, acc, val_loss, val_acc (did you mean "val_acc"?)',
+    ],
+    [["loss", "val_loss"], "val_los", 'Watch: option `monitor` is "val_los", but the fit reports loss, val_loss (did you mean "val_loss"?)'],
+    [["loss", "acc"], "val_loss", 'Watch: option `monitor` is "val_loss", but the fit reports loss, acc. Validation metrics need validationData or validationSplit in model.fit().'],
+    [["loss", "val_loss"], "f1", 'Watch: option `monitor` is "f1", but the fit reports loss, val_loss. Add it to model.compile({metrics: [...]}).'],
+    // val_* metrics are reported: no advice about validation data, and nothing close to suggest.
+    [["loss", "val_loss"], "val_precision", 'Watch: option `monitor` is "val_precision", but the fit reports loss, val_loss'],
+  ] as const)("reported %j, option monitor %j: the error names the class and the option, not a rule", async (reported, monitor, message) => {
+    const Watch = await load("callback Watch(monitor: metric = val_loss) {\n  when monitor plateau 3 then stop\n}\n", "Watch", "watch-option");
+    const error = await drive(new Watch({ monitor }), { epochs: { loss: [1] }, reported: [...reported] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OptionsError);
+    expect((error as Error).message).toBe(message);
+  });
+
+  test("a literal metric gets the did-you-mean too, and no validation advice when val_* metrics are reported", async () => {
+    const Watch = await load(SOURCE.replace("val_acc >= 0.9", "val_acc >= 0.9 and val_los < 1"), "Watch", "watch");
+    const error = await drive(new Watch(), { epochs: { loss: [1] }, reported: ["loss", "val_loss", "val_acc"] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RuleError);
+    expect((error as Error).message).toMatch(/^watch\.rules:3:3 \(.*\): reads metric `val_los`, but the fit loop reports `loss`, `val_loss`, `val_acc` \(did you mean `val_loss`\?\)$/);
   });
 
   test("a rule that options switch off requires nothing; `accuracy` and `acc` are one metric", async () => {
@@ -224,5 +249,63 @@ describe("tensor memory", () => {
     model.optimizer.dispose();
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("acc and accuracy: one metric, whichever spelling the fit reports", () => {
+  let printed: string[] = [];
+  beforeEach(() => {
+    printed = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void printed.push(String(line)));
+  });
+  afterEach(() => vi.restoreAllMocks());
+  const SOURCES = {
+    acc: `callback Spell(monitor: metric = val_acc) {
+  when val_acc > 0.5 then print "cond {val_acc}"
+  when val_acc improves and best(val_accuracy) == val_acc then print "best {val_accuracy:.2f}"
+  when monitor plateau 1 then print "plateau"
+}
+`,
+    accuracy: `callback Spell(monitor: metric = val_accuracy) {
+  when val_accuracy > 0.5 then print "cond {val_accuracy}"
+  when val_accuracy improves and best(val_acc) == val_accuracy then print "best {val_acc:.2f}"
+  when monitor plateau 1 then print "plateau"
+}
+`,
+  };
+  // e0 0.25: improves (first value). e1 0.75: > 0.5, improves. e2 0.5: plateau (wait 1 >= 1).
+  const EXPECTED = ["best 0.25", "cond 0.75", "best 0.75", "plateau"];
+
+  test.each([
+    ["acc", "val_acc"],
+    ["acc", "val_accuracy"],
+    ["accuracy", "val_acc"],
+    ["accuracy", "val_accuracy"],
+  ] as const)("rules spelled %s, logs say %s: the train-begin check passes and every read finds the value", async (spelling, logKey) => {
+    const Spell = await load(SOURCES[spelling], "Spell", `spell-${spelling}`);
+    const callback = new Spell();
+    await drive(callback, { epochs: { [logKey]: [0.25, 0.75, 0.5] }, reported: ["loss", logKey] });
+    expect(printed).toEqual(EXPECTED);
+    printed.length = 0;
+    // The option too: a metric option may use either spelling.
+    await drive(new Spell({ monitor: logKey === "val_acc" ? "val_accuracy" : "val_acc" }), { epochs: { [logKey]: [0.25, 0.75, 0.5] }, reported: [logKey] });
+    expect(printed).toEqual(EXPECTED);
+  });
+
+  test("a real fit whose custom metric function is named `accuracy` reports val_accuracy: `val_acc` rules read it", async () => {
+    const Spell = await load(SOURCES.acc, "Spell", "spell-real");
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1, activation: "sigmoid" })] });
+    const accuracy = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.metrics.binaryAccuracy(yTrue, yPred);
+    model.compile({ optimizer: tf.train.sgd(0.1), loss: "binaryCrossentropy", metrics: [accuracy] });
+    const xs = tf.tensor2d([0, 0, 1, 1, 0, 1, 1, 0], [4, 2]);
+    const ys = tf.tensor2d([0, 1, 1, 0], [4, 1]);
+    const callback = new Spell();
+    const history = await model.fit(xs, ys, { epochs: 2, validationData: [xs, ys], callbacks: [callback], verbose: 0 });
+    expect(Object.keys(history.history).sort()).toEqual(["accuracy", "loss", "val_accuracy", "val_loss"]);
+    // The first epoch's val_accuracy is always a new best: the improves rule fired with its value.
+    expect(printed.find((line) => line.startsWith("best "))).toBe(`best ${(history.history.val_accuracy[0] as number).toFixed(2)}`);
+    callback.dispose();
+    tf.dispose([xs, ys]);
+    model.dispose();
   });
 });
