@@ -16,7 +16,7 @@ import { getLearningRate, setLearningRate } from "./lr.js";
 import { resolveMode, type Direction, type Mode } from "./modes.js";
 import { OptionsError } from "./options.js";
 import { pyRepr } from "./pyfloat.js";
-import { isReported, optionMetricNotReported, ruleMetricNotReported } from "./reported.js";
+import { isReported, optionMetricNotReported, optionTemplateNotReported, ruleMetricNotReported } from "./reported.js";
 import { metricSpellings } from "../util/metric-names.js";
 import { ImprovesTracker, PlateauTracker } from "./trackers.js";
 import { RuleError, RuleFailure, type CallbackOptions, type CallbackSpec, type EventName, type Firing, type HookContext, type HookFunction, type MetricSource, type RuleSite } from "./types.js";
@@ -412,6 +412,7 @@ export abstract class RulesCallback extends tf.Callback {
     const options = this.options;
     const params = this.spec.params ?? {};
     const ints = this.intParams;
+    let missing: string | undefined;
     const lookup = (name: string): FormatArg | undefined => {
       switch (name) {
         case "epoch":
@@ -440,11 +441,17 @@ export abstract class RulesCallback extends tf.Callback {
       }
       // `{val_accuracy}` finds the metric read as `val_acc`, and the other way round.
       for (const spelling of metricSpellings(name)) if (this.current[spelling] !== undefined) return this.current[spelling];
+      missing = name;
       return undefined;
     };
     try {
       return formatTemplate(template, lookup);
     } catch (error) {
+      // A template the user gave as an option (`filepath`): speak of the option, not of a rule inside the class.
+      const option = Object.values(params).find((name) => options[name] === template);
+      if (missing !== undefined && option !== undefined) {
+        throw new OptionsError(optionTemplateNotReported(this.spec.className, option, template, missing, this.reported), { cause: error });
+      }
       throw new RuleError(rule, error instanceof Error ? error.message : String(error), { cause: error });
     }
   }

@@ -39,6 +39,18 @@ export function optionMetricNotReported(className: string, option: string, name:
   return next === undefined ? message : `${message}. ${next}`;
 }
 
+/**
+ * A path template from an option whose placeholder names no value at this firing (Keras: KeyError):
+ * ``ModelCheckpoint: option `filepath` is "ckpt-{val_acc:.2f}", whose placeholder {val_acc} names no
+ * metric the fit reports: loss, val_loss``
+ */
+export function optionTemplateNotReported(className: string, option: string, template: string, missing: string, reported: readonly string[]): string {
+  const suggestion = closestReported(missing, reported);
+  const list = reported.length > 0 ? reported.join(", ") : "none";
+  const message = `${className}: option \`${option}\` is ${JSON.stringify(template)}, whose placeholder {${missing}} names no metric the fit reports: ${list}`;
+  return suggestion === undefined ? message : `${message} (did you mean {${suggestion}}?)`;
+}
+
 /** The message of a rule that reads a metric the fit does not report (RuleError adds the rule). */
 export function ruleMetricNotReported(name: string, reported: readonly string[]): string {
   const suggestion = closestReported(name, reported);

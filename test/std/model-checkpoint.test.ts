@@ -6,7 +6,7 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { callbacks, fileLoader, loadWeights, ModelCheckpoint, type ModelCheckpointOptions } from "cbc";
+import { callbacks, fileLoader, loadWeights, ModelCheckpoint, OptionsError, type ModelCheckpointOptions } from "cbc";
 import { drive, tinyModel, type Value } from "../support/drive.js";
 
 const N = Number.NaN;
@@ -196,11 +196,22 @@ describe("what ModelCheckpoint saves", () => {
     );
   });
 
-  test("a placeholder that names no metric fails, naming the rule (Keras: KeyError)", async () => {
+  test("a placeholder that names no metric fails, naming the option, not a rule inside the class (Keras: KeyError)", async () => {
     const dir = await freshDir();
-    await expect(
-      drive(new ModelCheckpoint({ filepath: path.join(dir, "{epoch}-{val_acc:.2f}") }), { epochs: { val_loss: [1] } }),
-    ).rejects.toThrow(/model-checkpoint\.rules:\d+:\d+ .*val_acc/);
+    const filepath = path.join(dir, "{epoch}-{val_acc:.2f}");
+    const error = await drive(new ModelCheckpoint({ filepath }), { epochs: { val_loss: [1] } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(OptionsError);
+    expect((error as Error).message).toBe(
+      `ModelCheckpoint: option \`filepath\` is ${JSON.stringify(filepath)}, whose placeholder {val_acc} names no metric the fit reports: val_loss`,
+    );
+    const close = await drive(new ModelCheckpoint({ filepath: path.join(dir, "{val_los}") }), { epochs: { val_loss: [1] } }).then(
+      () => "",
+      (e: unknown) => (e as Error).message,
+    );
+    expect(close).toMatch(/names no metric the fit reports: val_loss \(did you mean \{val_loss\}\?\)$/);
   });
 });
 
