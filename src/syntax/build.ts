@@ -511,19 +511,15 @@ function buildAction(ctx: Context, node: CstNode): Action | undefined {
       const dirLit = buildPath(ctx, dir);
       return { kind: "tensorboard", dir: dirLit, span: join(tokenSpan(ctx, keyword), dirLit.span) };
     }
-    case "printAction": {
-      const keyword = tokenOf(inner, "PrintKw");
-      const text = tokenOf(inner, "text");
-      if (keyword === undefined || text === undefined) return undefined;
-      const textLit = buildString(ctx, text, true);
-      return { kind: "print", text: textLit, span: join(tokenSpan(ctx, keyword), textLit.span) };
-    }
+    case "printAction":
     case "failAction": {
-      const keyword = tokenOf(inner, "FailKw");
+      // `print "TEXT"` and `fail "TEXT"`: a keyword and a string with placeholders.
+      const kind = inner.name === "printAction" ? "print" : "fail";
+      const keyword = tokenOf(inner, kind === "print" ? "PrintKw" : "FailKw");
       const text = tokenOf(inner, "text");
       if (keyword === undefined || text === undefined) return undefined;
       const textLit = buildString(ctx, text, true);
-      return { kind: "fail", text: textLit, span: join(tokenSpan(ctx, keyword), textLit.span) };
+      return { kind, text: textLit, span: join(tokenSpan(ctx, keyword), textLit.span) };
     }
     case "callAction": {
       const keyword = tokenOf(inner, "CallKw");

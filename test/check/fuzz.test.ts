@@ -7,6 +7,7 @@ import { describe, expect, test } from "vitest";
 import { check } from "../../src/compiler.js";
 import { isInternalError } from "../../src/diagnostics/diagnostic.js";
 import { languageExamples } from "../support/language-doc.js";
+import { pick, random } from "../support/random.js";
 
 const EXAMPLES = languageExamples;
 
@@ -21,19 +22,6 @@ const TOKENS = [
   '"ckpt/{epoch:02d}"', '"{val_loss:.4f}"', '"{"', '"}"', '"a\\q"', '"unterminated', "`output/val_loss`", "`",
   "#", "\n", "\t", "@", "$", "\u2028", "é",
 ];
-
-/** Park-Miller: small, seeded, the same sequence on every machine. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 48271) % 2147483647;
-    return state / 2147483647;
-  };
-}
-
-function pick<T>(items: readonly T[], next: () => number): T {
-  return items[Math.floor(next() * items.length)];
-}
 
 function soup(next: () => number): string {
   const length = 1 + Math.floor(next() * 40);

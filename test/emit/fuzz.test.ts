@@ -9,6 +9,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { check, compile } from "../../src/compiler.js";
 import { isInternalError } from "../../src/diagnostics/diagnostic.js";
 import { typeErrors } from "../support/typecheck.js";
+import { random } from "../support/random.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const SOURCES = [
@@ -20,14 +21,6 @@ const INSERTS = [
   "or", "(", ")", "+", "*", "-", "**", "%", "val_acc", "`out/val_loss`", "loss is nan", "patience", ", stop",
   ', print "{epoch:02d} {lr:.2e}"', "min(lr, 1)", "clamp(lr, 0, 1)",
 ];
-
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 48271) % 2147483647;
-    return state / 2147483647;
-  };
-}
 
 function mutate(text: string, next: () => number): string {
   let out = text;

@@ -17,22 +17,12 @@ import {
 } from "cbc";
 import { drive, type Value } from "../support/drive.js";
 import { kerasEarlyStopping, kerasModelCheckpointBestOnly, kerasReduceLROnPlateau } from "../support/keras-reference.js";
+import { pick, random } from "../support/random.js";
 
 const N = Number.NaN;
 const I = Infinity;
 const _ = undefined;
 
-/** Park-Miller: seeded, the same sequence on every machine. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 48271) % 2147483647;
-    return state / 2147483647;
-  };
-}
-function pick<T>(items: readonly T[], next: () => number): T {
-  return items[Math.floor(next() * items.length)];
-}
 // Binary fractions (exact in float32 and float64, so tensor logs change nothing), the non-finite values, and gaps.
 const VALUES: readonly Value[] = [0.25, 0.5, 0.5, 0.75, 1, 1, 1.25, 1.5, 2, N, N, I, -I, _];
 function sequence(next: () => number): Value[] {
