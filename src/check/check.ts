@@ -25,8 +25,6 @@ export interface CheckResult {
   diagnostics: Diagnostic[];
 }
 
-/** The order in which a callback's events are listed. */
-
 /** Checks a parsed file. `source` is the text the spans point into (for rule texts and quotes in messages). */
 export function checkProgram(program: Program, source: string): CheckResult {
   const reporter = new Reporter(program.file, source);
