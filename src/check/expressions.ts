@@ -16,7 +16,7 @@ import {
 } from "./names.js";
 import { OPERAND_SPECS, type ValueSpec, validateValue } from "./options.js";
 import type { CheckedParam, CheckedPredicate, MetricRef, Resolution } from "./program.js";
-import type { Reporter } from "./report.js";
+import type { CheckReporter } from "./report.js";
 import { metricKey, type LocalName, type Scope } from "./scope.js";
 import { DURATION_HINT, LIST_HINT, metricParamHint, type ExprType } from "./types.js";
 
@@ -92,7 +92,7 @@ export class ExpressionChecker {
   readonly piecewisePairs: { boundaries: string; values: string }[] = [];
 
   constructor(
-    private readonly reporter: Reporter,
+    private readonly reporter: CheckReporter,
     private readonly scope: Scope,
     private readonly resolutions: Map<Ident | Name, Resolution>,
     private readonly placeholders: Map<StringLit, Map<number, Resolution>>,

@@ -2,7 +2,9 @@
 // with spans. Tolerates the holes error recovery leaves: what parsed is kept, and a construct
 // that cannot be whole (a rule without a trigger, a let without a value) is dropped.
 import { tokenMatcher, type CstNode, type IToken, type TokenType } from "chevrotain";
+import type { DiagnosticCode } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { Reporter } from "../diagnostics/reporter.js";
 import type {
   Action,
   AssignOp,
@@ -85,9 +87,8 @@ export class LineMap {
 }
 
 interface Context {
-  file: string;
   lines: LineMap;
-  diagnostics: Diagnostic[];
+  reporter: Reporter;
   /** Set while building an item when some CST node in it was cut short by error recovery. */
   recovered: boolean;
 }
@@ -144,15 +145,8 @@ function lastSpan(...spans: Array<Span | undefined>): Span | undefined {
   return last;
 }
 
-function report(ctx: Context, code: Diagnostic["code"], span: Span, message: string, hint?: string): void {
-  ctx.diagnostics.push({
-    code,
-    severity: "error",
-    message,
-    file: ctx.file,
-    span,
-    ...(hint !== undefined ? { hint } : {}),
-  });
+function report(ctx: Context, code: DiagnosticCode, span: Span, message: string, hint?: string): void {
+  ctx.reporter.report(code, span, message, hint);
 }
 
 // ---------------------------------------------------------------- file level
@@ -162,12 +156,12 @@ export class AstBuilder {
   private readonly ctx: Context;
 
   constructor(file: string, lines: LineMap) {
-    this.ctx = { file, lines, diagnostics: [], recovered: false };
+    this.ctx = { lines, reporter: new Reporter(file), recovered: false };
   }
 
   /** Problems found while building: strings, numbers, misplaced predicates, repeated options. */
   get diagnostics(): Diagnostic[] {
-    return this.ctx.diagnostics;
+    return this.ctx.reporter.diagnostics;
   }
 
   /** A `statement` CST: metrics, let or rule; undefined if too little of it parsed. */
