@@ -239,13 +239,13 @@ class ClassChecker {
     const range = param.range;
     if (!range) return;
     if (checkedParam.type !== "int" && checkedParam.type !== "number") {
-      this.reporter.report("CBC300", range.span, `only int and number params take a range, and \`${checkedParam.name}\` is ${checkedParam.type}`, "remove the range");
+      this.reporter.report("CBC314", range.span, `only int and number params take a range, and \`${checkedParam.name}\` is ${checkedParam.type}`, "remove the range");
       return;
     }
     const bound = (expr: Expr): number | undefined => {
       const value = foldConstant(expr);
       if (value === undefined || Number.isNaN(value)) {
-        this.reporter.report("CBC300", expr.span, `a range bound must be a constant number, got \`${this.reporter.quote(expr.span)}\``, "write a number, e.g. `>= 0`");
+        this.reporter.report("CBC308", expr.span, `a range bound must be a constant number, got \`${this.reporter.quote(expr.span)}\``, "write a number, e.g. `>= 0`");
         return undefined;
       }
       return value;
@@ -513,7 +513,7 @@ class ClassChecker {
     if (local?.kind === "param" && local.param.type === "string") {
       if (!local.param.optional) return local.param;
       this.reporter.report(
-        "CBC300",
+        "CBC307",
         node.span,
         `\`${name}\` is optional and may be absent, and ${label} needs a value`,
         `give it a default (\`${name}: string = "..."\`), or drop the \`?\` to make it a required option`,
@@ -533,7 +533,7 @@ class ClassChecker {
     const what =
       local.kind === "let" ? "a `let` variable" : local.kind === "builtin" ? "a builtin number" : `${local.param.type === "int" || local.param.type === "enum" ? "an" : "a"} ${local.param.type} param`;
     this.reporter.report(
-      "CBC300",
+      "CBC310",
       node.span,
       `${label} takes ${literal.replace(/, e\.g\..*$/, "")} or a string param, and \`${name}\` is ${what}`,
       local.kind === "param" ? `declare it \`${name}: string\`, or write ${literal}` : `write ${literal}, or declare a string param`,

@@ -120,7 +120,7 @@ describe("renderDiagnostic", () => {
 
   it("counts a tab inside the span as its display width", () => {
     const source = "when a\t> 1 then stop\n";
-    const d = diagnostic(source, "a\t", ">", { code: "CBC300", message: "type mismatch" });
+    const d = diagnostic(source, "a\t", ">", { code: "CBC306", message: "not a number" });
     expect(renderDiagnostic(d, source, plain).split("\n").slice(3)).toEqual([
       "1 | when a    > 1 then stop",
       "  |      ^^^^^^",
