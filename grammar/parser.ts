@@ -4,12 +4,14 @@ import {
   CstParser,
   EOF,
   createSyntaxDiagramsCode,
+  generateCstDts,
   tokenMatcher,
   type CstNode,
   type IToken,
   type TokenType,
   type IRecognitionException,
 } from "chevrotain";
+import type { CallbackHeadCstNode, ProgramCstNode, StatementCstNode } from "./cst.js";
 import { misspeltContinuation, RulesErrorMessages, type Clause, type MessageContext, type ParseErrorInfo } from "./messages.js";
 import {
   AddOp,
@@ -93,8 +95,12 @@ import {
 /** Tokens the parser may invent to repair an input: punctuation and keywords, never a name or value. */
 const notInsertable = new Set<TokenType>([Identifier, NumberLiteral, StringLiteral, QuotedName]);
 
-/** The grammar rules a driver may start at: one statement, or the head of a callback block. */
-export type ChunkRule = "statement" | "callbackHead";
+/** The grammar rules a driver may start at, and the tree each gives: one statement, or the head of a callback block. */
+export interface ChunkTrees {
+  statement: StatementCstNode;
+  callbackHead: CallbackHeadCstNode;
+}
+export type ChunkRule = keyof ChunkTrees;
 
 export class RulesParser extends CstParser implements MessageContext {
   clause: Clause = "trigger";
@@ -130,23 +136,24 @@ export class RulesParser extends CstParser implements MessageContext {
    * (undefined at the end of the file), so messages name what really comes next. Resets the
    * parser's state: one instance serves every parse.
    */
-  parseChunk(rule: ChunkRule, tokens: IToken[], follower: IToken | undefined, inBlock: boolean): CstNode {
+  parseChunk<R extends ChunkRule>(rule: R, tokens: IToken[], follower: IToken | undefined, inBlock: boolean): ChunkTrees[R] {
     this.infos.clear();
     this.input = tokens;
     this.follower = follower;
     this.inBlock = inBlock;
     this.clause = "trigger";
-    return rule === "statement" ? this.statement() : this.callbackHead();
+    // Chevrotain types every rule's result as CstNode; grammar/cst.d.ts has the shape each rule builds.
+    return (rule === "statement" ? this.statement() : this.callbackHead()) as ChunkTrees[R];
   }
 
   /** Parses a whole file from `program`, the grammar as the diagram shows it, without the statement driver. */
-  parseProgram(tokens: IToken[]): CstNode {
+  parseProgram(tokens: IToken[]): ProgramCstNode {
     this.infos.clear();
     this.input = tokens;
     this.follower = undefined;
     this.inBlock = false;
     this.clause = "trigger";
-    return this.program();
+    return this.program() as ProgramCstNode;
   }
 
   record(token: IToken, info: ParseErrorInfo): string {
@@ -742,6 +749,16 @@ export function grammarDiagramHtml(): string {
   const html = createSyntaxDiagramsCode(rulesParser().getSerializedGastProductions());
   return html.replace(
     "<!-- This is a generated file -->",
-    "<!-- Generated from grammar/parser.ts by `node scripts/grammar-diagram.mjs`: do not edit. -->",
+    "<!-- Generated from grammar/parser.ts by `node scripts/grammar.mjs`: do not edit. -->",
   );
+}
+
+/**
+ * The types of the concrete syntax tree, one interface per rule with its children by label
+ * (grammar/cst.d.ts, checked in): src/syntax/build.ts reads children through them, so a
+ * renamed label or rule is a type error there, not a silently missing child.
+ */
+export function grammarCstDts(): string {
+  const types = generateCstDts(rulesParser().getGAstProductions(), { includeVisitorInterface: false });
+  return `// Generated from grammar/parser.ts by \`node scripts/grammar.mjs\`: do not edit.\n${types}`;
 }

@@ -1,11 +1,11 @@
 // The front door of the front end: source text -> AST and syntax diagnostics. Never throws.
-import { tokenMatcher, type CstNode, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import { tokenMatcher, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { sortDiagnostics } from "../diagnostics/diagnostic.js";
 import { Reporter } from "../diagnostics/reporter.js";
 import type { BlockItem, CallbackDecl, Program, Span, TopItem } from "./ast.js";
 import { AstBuilder, LineMap } from "./build.js";
-import { rulesParser, type ChunkRule, type RulesParser } from "../../grammar/parser.js";
+import { rulesParser, type ChunkRule, type ChunkTrees, type RulesParser } from "../../grammar/parser.js";
 import {
   AssignOp,
   At,
@@ -364,14 +364,14 @@ function retyped(token: IToken, word: Keyword): IToken {
  * the keyword it resembles and parses again. The repair counts only if the statement then
  * parses without any error; otherwise the first, recovered, parse stands.
  */
-function repaired(
+function repaired<R extends ChunkRule>(
   parser: RulesParser,
-  rule: ChunkRule,
+  rule: R,
   chunk: IToken[],
   follower: IToken | undefined,
   inBlock: boolean,
   errors: IRecognitionException[],
-): CstNode | undefined {
+): ChunkTrees[R] | undefined {
   let attempt = chunk;
   let firstError: IRecognitionException | undefined = errors[0];
   for (let tries = 0; tries < 3 && firstError !== undefined; tries++) {
