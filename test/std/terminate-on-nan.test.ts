@@ -65,6 +65,14 @@ const ROWS: Row[] = [
   },
 ];
 
+/** A model and 4 batches of 4 samples whose second batch starts with a NaN, so batch 1's loss is NaN. */
+function nanInSecondBatch(): { model: tf.LayersModel; xs: tf.Tensor; ys: tf.Tensor } {
+  const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1 })] });
+  model.compile({ optimizer: tf.train.sgd(0.01), loss: "meanSquaredError" });
+  const values = Array.from({ length: 32 }, (_, i) => (i === 8 ? Number.NaN : i / 32));
+  return { model, xs: tf.tensor2d(values, [16, 2]), ys: tf.zeros([16, 1]) };
+}
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -144,12 +152,7 @@ describe("TerminateOnNaN({ raiseError: true })", () => {
   });
 
   test("model.fit rejects with Keras' message; no later batch, epoch end or train end runs", async () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1 })] });
-    model.compile({ optimizer: tf.train.sgd(0.01), loss: "meanSquaredError" });
-    // 4 batches of 4 samples; the first sample of the second batch is NaN, so batch 1's loss is NaN.
-    const values = Array.from({ length: 32 }, (_, i) => (i === 8 ? Number.NaN : i / 32));
-    const xs = tf.tensor2d(values, [16, 2]);
-    const ys = tf.zeros([16, 1]);
+    const { model, xs, ys } = nanInSecondBatch();
     const seen: string[] = [];
     const counter = new tf.CustomCallback({
       onBatchEnd: async (batch) => void seen.push(`batch ${batch}`),
@@ -170,12 +173,7 @@ describe("TerminateOnNaN({ raiseError: true })", () => {
 describe("TerminateOnNaN inside tfjs' model.fit", () => {
   test("a NaN in the second batch ends training after that batch", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
-    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1 })] });
-    model.compile({ optimizer: tf.train.sgd(0.01), loss: "meanSquaredError" });
-    // 4 batches of 4 samples; the first sample of the second batch is NaN, so batch 1's loss is NaN.
-    const values = Array.from({ length: 32 }, (_, i) => (i === 8 ? Number.NaN : i / 32));
-    const xs = tf.tensor2d(values, [16, 2]);
-    const ys = tf.zeros([16, 1]);
+    const { model, xs, ys } = nanInSecondBatch();
     const batchesSeen: number[] = [];
     const counter = new tf.CustomCallback({ onBatchEnd: async (batch) => void batchesSeen.push(batch) });
     const history = await model.fit(xs, ys, { epochs: 5, batchSize: 4, shuffle: false, callbacks: [new TerminateOnNaN(), counter], verbose: 0 });
