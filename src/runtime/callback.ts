@@ -181,6 +181,11 @@ export abstract class RulesCallback extends tf.Callback {
     return this.spec.rules.filter((_, index) => this.spec.enabled?.[index] !== false);
   }
 
+  /** The rules these options leave on: a rule whose option-only condition is false never fires. */
+  get enabledRules(): readonly RuleSite[] {
+    return this.activeRules();
+  }
+
   // ------------------------------------------------------------ state
 
   /** The optimizer's current learning rate. */
