@@ -46,39 +46,46 @@ function tipOf(firing: SimulatedFiring, what: string): string {
   return `${firing.rule}: ${what} (${when})\n${firing.text}`;
 }
 
-/** Where the rules acted, as x positions in epochs (a batch-level action inside its epoch). */
+/**
+ * Where the rules acted, on the epoch axis: a stop, a save, a restored epoch at
+ * their epoch index; an lr change where the new rate starts (an epoch-end
+ * change at the next epoch, a batch-level one inside its epoch).
+ */
 function markRows(simulation: Simulation): MarkRow[] {
   const rows: MarkRow[] = [];
   const steps = simulation.stepsPerEpoch;
-  const at = (firing: SimulatedFiring): number => {
+  const lrAt = (firing: SimulatedFiring): number => {
     if (firing.event === "epochEnd") return firing.epoch + 1;
     if (firing.batch !== undefined && steps > 0) return firing.epoch + firing.batch / steps;
     return firing.epoch;
   };
   const lrChanges = simulation.firings.filter((f) => f.action === "lr");
   if (lrChanges.length <= MAX_LR_MARKS) {
-    for (const firing of lrChanges) rows.push({ x: at(firing), kind: "lr change", tip: tipOf(firing, `lr ${pyRepr(firing.from ?? NaN)} -> ${pyRepr(firing.to ?? NaN)}`) });
+    for (const firing of lrChanges) {
+      const when = firing.event === "epochEnd" ? `, in effect from epoch ${firing.epoch + 1}` : "";
+      rows.push({ x: lrAt(firing), kind: "lr change", tip: tipOf(firing, `lr ${pyRepr(firing.from ?? NaN)} -> ${pyRepr(firing.to ?? NaN)}${when}`) });
+    }
   }
   for (const firing of simulation.firings) {
-    if (firing.action === "stop") rows.push({ x: firing.epoch + 1, kind: "stop", tip: tipOf(firing, "stop after this epoch") });
-    if (firing.action === "save") rows.push({ x: firing.epoch + 1, kind: "save", tip: tipOf(firing, `save ${firing.detail ?? ""}`) });
+    if (firing.action === "stop") rows.push({ x: firing.epoch, kind: "stop", tip: tipOf(firing, "training stops after this epoch") });
+    if (firing.action === "save") rows.push({ x: firing.epoch, kind: "save", tip: tipOf(firing, `would save ${firing.detail ?? ""}`) });
     if (firing.action === "restore" && simulation.result.restoredEpoch !== null) {
-      rows.push({ x: simulation.result.restoredEpoch + 1, kind: "restored epoch", tip: tipOf(firing, `restore the weights of epoch ${simulation.result.restoredEpoch}`) });
+      rows.push({ x: simulation.result.restoredEpoch, kind: "restored epoch", tip: tipOf(firing, `restores the weights of epoch ${simulation.result.restoredEpoch}`) });
     }
   }
   return rows;
 }
 
 /**
- * The vega-lite spec. x is in epochs: a metric of epoch e is drawn at e + 1 (the
- * end of that epoch), the rate of epoch e from e to e + 1 (or per batch).
+ * The vega-lite spec. x is the epoch index (0-based, as in the report): a
+ * metric of epoch e at e, the rate of epoch e from e to e + 1 (or per batch).
  */
 export function plotSpec(simulation: Simulation, rulesFile: string): TopLevelSpec {
   const { result, history } = simulation;
   const metricRows: Array<{ x: number; metric: string; value: number; panel: Panel }> = [];
   for (const record of history?.epochs ?? []) {
     for (const [metric, value] of Object.entries(record.logs)) {
-      if (Number.isFinite(value)) metricRows.push({ x: record.epoch + 1, metric, value, panel: panelOf(metric) });
+      if (Number.isFinite(value)) metricRows.push({ x: record.epoch, metric, value, panel: panelOf(metric) });
     }
   }
   const firstEpoch = history?.epochs[0]?.epoch ?? 0;
@@ -92,26 +99,34 @@ export function plotSpec(simulation: Simulation, rulesFile: string): TopLevelSpe
   lrRows.push({ x: firstEpoch + result.epochs, lr: result.lrAfter });
   const positiveLr = lrRows.filter((row) => row.lr > 0);
   const marks = markRows(simulation);
-  const lastX = Math.max(firstEpoch + result.epochs, ...metricRows.map((r) => r.x));
+  let lastX = firstEpoch + result.epochs;
+  for (const row of metricRows) if (row.x > lastX) lastX = row.x;
   const xDomain = [firstEpoch, Math.max(lastX, firstEpoch + 1)];
   const x = { field: "x", type: "quantitative" as const, title: "epoch", scale: { domain: xDomain, nice: false, zero: false } };
-  const markColor = {
-    field: "kind",
-    type: "nominal" as const,
-    title: "rules",
-    scale: { domain: Object.keys(KIND_COLORS), range: Object.values(KIND_COLORS) },
-  };
-  const ruleLayer = {
+  const kinds = Object.keys(KIND_COLORS).filter((kind) => marks.some((mark) => mark.kind === kind));
+  // The rules' legend once, beside the learning rate.
+  const ruleLayer = (legend: boolean) => ({
     data: { name: "marks" },
     mark: { type: "rule" as const, strokeWidth: 1.5, strokeDash: [4, 3] },
-    encoding: { x, color: markColor, tooltip: { field: "tip", type: "nominal" as const }, description: { field: "tip", type: "nominal" as const } },
-  };
+    encoding: {
+      x,
+      color: {
+        field: "kind",
+        type: "nominal" as const,
+        title: "rules acted",
+        scale: { domain: kinds, range: kinds.map((kind) => KIND_COLORS[kind] as string) },
+        ...(legend ? {} : { legend: null }),
+      },
+      tooltip: { field: "tip", type: "nominal" as const },
+      description: { field: "tip", type: "nominal" as const },
+    },
+  });
   const stoppedShade =
-    result.stopEpoch === null || lastX <= result.stopEpoch + 1
+    result.stopEpoch === null || lastX <= result.stopEpoch
       ? []
       : [
           {
-            data: { values: [{ from: result.stopEpoch + 1, to: lastX }] },
+            data: { values: [{ from: result.stopEpoch, to: lastX }] },
             mark: { type: "rect" as const, color: "#000000", opacity: 0.06 },
             encoding: { x: { field: "from", type: "quantitative" as const }, x2: { field: "to" } },
           },
@@ -134,7 +149,7 @@ export function plotSpec(simulation: Simulation, rulesFile: string): TopLevelSpe
           color: { field: "metric", type: "nominal" as const, title: "metrics", scale: { scheme: "tableau10" } },
         },
       },
-      ruleLayer,
+      ...(kinds.length > 0 ? [ruleLayer(false)] : []),
     ],
     resolve: { scale: { color: "independent" as const } },
   }));
@@ -152,7 +167,7 @@ export function plotSpec(simulation: Simulation, rulesFile: string): TopLevelSpe
           y: { field: "lr", type: "quantitative" as const, title: "lr", scale: { type: "log" as const }, axis: { format: "~e" } },
         },
       },
-      ruleLayer,
+      ...(kinds.length > 0 ? [ruleLayer(true)] : []),
     ],
   };
   const subtitle = [summaryLine(simulation)];

@@ -1,0 +1,29 @@
+// The dry-run platform host for `cbc simulate` and `cbc plot`: every writing action is accepted and
+// remembered, nothing touches the disk or the terminal. The engine records each action as a firing
+// (the path a save would write, the CSV or TensorBoard dir it would write to); this host adds what
+// only it sees: the checkpoints `keep K` would delete.
+import type { ActionHost, CsvSink, ProgressSink, ScalarSink } from "../runtime/index.js";
+
+export interface DryRunHost extends ActionHost {
+  /** Checkpoints `keep K` would delete, in order. */
+  readonly removed: string[];
+}
+
+export function dryRunHost(): DryRunHost {
+  const removed: string[] = [];
+  const csv: CsvSink = { open: async () => {}, writeRow: async () => {}, close: async () => {} };
+  const scalars: ScalarSink = { write: async () => {}, close: async () => {} };
+  const progress: ProgressSink = { epochBegin() {}, batchEnd() {}, epochEnd() {}, finish() {} };
+  return {
+    platform: "dry-run",
+    removed,
+    saveCheckpoint: async () => {},
+    removeCheckpoint: async (target) => {
+      removed.push(target);
+    },
+    checkpointKey: (target) => target,
+    openCsv: () => csv,
+    openTensorBoard: () => scalars,
+    openProgress: () => progress,
+  };
+}
