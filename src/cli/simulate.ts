@@ -158,8 +158,9 @@ async function finish(
     const json = output.schedule === true && simulation.stepLr !== undefined ? { ...simulation.result, stepLr: simulation.stepLr } : simulation.result;
     io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     for (const line of noteLines(simulation)) io.stderr.write(`${line}\n`);
-  } else if (output.schedule === true && output.plot === undefined) {
-    io.stdout.write(renderSchedule(simulation));
+  } else if (output.schedule === true) {
+    // `cbc plot`: the picture, or without -o the rates as a table.
+    if (output.plot === undefined) io.stdout.write(renderSchedule(simulation));
   } else {
     io.stdout.write(renderReport(simulation, source.display));
   }

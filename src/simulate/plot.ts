@@ -3,8 +3,7 @@
 // location as its SVG tooltip. A vega-lite spec, rendered to SVG by vega (no browser), to PNG by resvg.
 import type { TopLevelSpec } from "vega-lite";
 import { resolveMode } from "../runtime/modes.js";
-import { pyRepr } from "../runtime/pyfloat.js";
-import { summaryLine } from "./report.js";
+import { shownRate, summaryLine } from "./report.js";
 import type { SimulatedFiring } from "./replay.js";
 import type { Simulation } from "./simulate.js";
 
@@ -18,7 +17,7 @@ const WIDTH = 760;
 const METRIC_HEIGHT = 170;
 const LR_HEIGHT = 130;
 /** More lr changes than this (a per-batch schedule) are told by the line alone. */
-const MAX_LR_MARKS = 60;
+const MAX_LR_MARKS = 24;
 
 type Panel = "loss" | "accuracy" | "other";
 const PANEL_TITLES: Record<Panel, string> = { loss: "losses", accuracy: "accuracies (higher is better)", other: "other metrics" };
@@ -30,7 +29,7 @@ interface MarkRow {
 }
 
 const KIND_COLORS: Record<string, string> = {
-  "lr change": "#e08214",
+  "lr change": "#984ea3",
   stop: "#d7191c",
   "restored epoch": "#1a9641",
   save: "#2b83ba",
@@ -63,7 +62,7 @@ function markRows(simulation: Simulation): MarkRow[] {
   if (lrChanges.length <= MAX_LR_MARKS) {
     for (const firing of lrChanges) {
       const when = firing.event === "epochEnd" ? `, in effect from epoch ${firing.epoch + 1}` : "";
-      rows.push({ x: lrAt(firing), kind: "lr change", tip: tipOf(firing, `lr ${pyRepr(firing.from ?? NaN)} -> ${pyRepr(firing.to ?? NaN)}${when}`) });
+      rows.push({ x: lrAt(firing), kind: "lr change", tip: tipOf(firing, `lr ${shownRate(firing.from ?? NaN)} -> ${shownRate(firing.to ?? NaN)}${when}`) });
     }
   }
   for (const firing of simulation.firings) {
@@ -161,10 +160,10 @@ export function plotSpec(simulation: Simulation, rulesFile: string): TopLevelSpe
       ...stoppedShade,
       {
         data: { name: "lr" },
-        mark: { type: "line" as const, interpolate: "step-after" as const, color: "#5e3c99", strokeWidth: 1.8, clip: true },
+        mark: { type: "line" as const, interpolate: "step-after" as const, color: "#333333", strokeWidth: 1.8, clip: true },
         encoding: {
           x,
-          y: { field: "lr", type: "quantitative" as const, title: "lr", scale: { type: "log" as const }, axis: { format: "~e" } },
+          y: { field: "lr", type: "quantitative" as const, title: "lr", scale: { type: "log" as const }, axis: { format: "~e", values: logTicks(positiveLr.map((row) => row.lr)) } },
         },
       },
       ...(kinds.length > 0 ? [ruleLayer(true)] : []),
@@ -190,6 +189,27 @@ export function plotSpec(simulation: Simulation, rulesFile: string): TopLevelSpe
     spacing: 18,
     resolve: { scale: { color: "independent" } },
   } as TopLevelSpec;
+}
+
+/** Ticks for the log-scale rate: the decades the rates span, with 2 and 5 between when they span one or two. */
+function logTicks(rates: readonly number[]): number[] {
+  if (rates.length === 0) return [];
+  let low = Infinity;
+  let high = -Infinity;
+  for (const rate of rates) {
+    low = Math.min(low, rate);
+    high = Math.max(high, rate);
+  }
+  const from = Math.floor(Math.log10(low));
+  const to = Math.ceil(Math.log10(high));
+  const ticks: number[] = [];
+  for (let k = from; k <= to; k++) {
+    for (const m of to - from <= 2 ? [1, 2, 5] : [1]) {
+      const tick = Number((m * 10 ** k).toPrecision(3));
+      if (tick >= low / 1.5 && tick <= high * 1.5) ticks.push(tick);
+    }
+  }
+  return ticks;
 }
 
 /**

@@ -1,5 +1,13 @@
 // A simulation for a person: one line of summary, the table of what each rule did, and the notes.
 import { pyRepr } from "../runtime/pyfloat.js";
+
+/**
+ * A rate for a person: six significant digits, as Python prints floats
+ * (`0.0010000000474974513`, Keras' float32 0.001, reads 0.001). --json keeps every digit.
+ */
+export function shownRate(rate: number): string {
+  return Number.isFinite(rate) ? pyRepr(Number(rate.toPrecision(6))) : pyRepr(rate);
+}
 import type { SimulatedFiring } from "./replay.js";
 import type { Simulation } from "./simulate.js";
 
@@ -10,12 +18,12 @@ export function summaryLine(simulation: Simulation): string {
   parts.push(result.stopEpoch === null ? `runs all ${result.epochs} epochs` : `stops after epoch ${result.stopEpoch}`);
   if (result.restoredEpoch !== null) parts.push(`restores the weights of epoch ${result.restoredEpoch}`);
   const changes = result.firings.filter((f) => f.action === "lr");
-  if (changes.length === 0) parts.push(`lr stays ${pyRepr(simulation.initialLr)}`);
+  if (changes.length === 0) parts.push(`lr stays ${shownRate(simulation.initialLr)}`);
   else {
     const reductions = changes.filter((f) => (f.to ?? 0) < (f.from ?? 0)).length;
     const increases = changes.length - reductions;
     const counted = [reductions > 0 ? plural(reductions, "reduction") : "", increases > 0 ? plural(increases, "increase") : ""].filter(Boolean).join(" and ");
-    parts.push(`lr ${pyRepr(simulation.initialLr)} -> ${pyRepr(result.lrAfter)} in ${counted}`);
+    parts.push(`lr ${shownRate(simulation.initialLr)} -> ${shownRate(result.lrAfter)} in ${counted}`);
   }
   if (result.saves.length > 0) parts.push(plural(result.saves.length, "checkpoint"));
   const others = new Map<string, number>();
@@ -37,7 +45,7 @@ function plural(count: number, noun: string): string {
 export function firingDetail(firing: SimulatedFiring): string {
   switch (firing.action) {
     case "lr":
-      return `${pyRepr(firing.from ?? NaN)} -> ${pyRepr(firing.to ?? NaN)}`;
+      return `${shownRate(firing.from ?? NaN)} -> ${shownRate(firing.to ?? NaN)}`;
     case "set":
       return `${firing.detail ?? ""} ${firing.from === undefined ? "" : `${pyRepr(firing.from)} -> `}${pyRepr(firing.to ?? NaN)}`.trim();
     case "stop":
@@ -60,7 +68,7 @@ export function renderReport(simulation: Simulation, rulesFile: string): string 
   const { result, history } = simulation;
   const lines: string[] = [];
   const source = history === null ? `${result.epochs} epochs without metrics` : `${history.file} (${history.format}, ${plural(history.epochs.length, "epoch")})`;
-  lines.push(`${result.class} (${rulesFile}) on ${source}, lr from ${pyRepr(simulation.initialLr)} (${lrOrigin(simulation)})`);
+  lines.push(`${result.class} (${rulesFile}) on ${source}, lr from ${shownRate(simulation.initialLr)} (${lrOrigin(simulation)})`);
   lines.push("");
   if (simulation.firings.length === 0) lines.push("No rule acted.");
   else {
