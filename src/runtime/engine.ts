@@ -1,108 +1,37 @@
 // RulesCallback: the engine every generated class extends. It keeps the clock
 // (epoch, batch, step, elapsed), reads metrics once per event, owns trackers,
-// histories, best weights and writers, and performs and records each action.
-// Generated classes only say which rules fire when.
+// histories and best weights, and performs and records each action.
+// Generated classes only say which rules fire when. Platform-neutral: the
+// actions that write (checkpoints, CSV, TensorBoard, progress) go through its
+// ActionHost (host.ts).
 import * as tf from "@tensorflow/tfjs";
-import { WriteError } from "./atomic.js";
-import { CheckpointKeeper, saveModel } from "./checkpoint.js";
-import { CsvLogger } from "./csv.js";
+
 import { formatTemplate, type FormatArg } from "./format.js";
 import { MetricHistory } from "./history.js";
-import { OptionsError } from "./options.js";
+import { currentActionHost, type ActionHost, type CsvSink, type HostAction, type ProgressSink, type ProgressStream, type ScalarSink } from "./host.js";
+import { KeptCheckpoints, type KeptCheckpointsState } from "./keeper.js";
 import { readMetrics, type Logs } from "./logs.js";
 import { getLearningRate, setLearningRate } from "./lr.js";
 import { resolveMode, type Direction, type Mode } from "./modes.js";
+import { OptionsError } from "./options.js";
 import { pyRepr } from "./pyfloat.js";
-import { ProgressRenderer, progressPlan } from "./progress.js";
-import { scalarsForLogs, TensorBoardWriter } from "./tensorboard.js";
 import { ImprovesTracker, PlateauTracker } from "./trackers.js";
+import { RuleError, type CallbackOptions, type CallbackSpec, type EventName, type Firing, type HookContext, type HookFunction, type MetricSource, type RuleSite } from "./types.js";
 import { BestWeights } from "./weights.js";
-
-export type { Logs };
-
-export type EventName = "trainBegin" | "trainEnd" | "epochBegin" | "epochEnd" | "batchBegin" | "batchEnd";
-
-/** A metric a rule reads: its name, or the name held by a `metric` option. */
-export type MetricSource = string | { option: string };
-
-/** What generated code says about each rule: where it is and what it reads. */
-export interface RuleSite {
-  /** `file.rules:line:column` */
-  at: string;
-  /** The rule's text, whitespace folded. */
-  text: string;
-  event: EventName;
-  metrics: readonly MetricSource[];
-  /** `log to`, `tensorboard`, `progress` and paths from string params read every reported metric. */
-  readsAll?: boolean;
-}
-
-export interface CallbackSpec {
-  className: string;
-  rules: readonly RuleSite[];
-  /** Names as written in the rules -> option names, for placeholders. */
-  params?: Readonly<Record<string, string>>;
-  /** Params of type int (placeholders format them as integers). */
-  intParams?: readonly string[];
-  /**
-   * Per rule, whether its option-only conditions hold for these options
-   * (`when save_best_only and ...`). A disabled rule never fires, so the
-   * metrics it would read are neither read nor required.
-   */
-  enabled?: readonly boolean[];
-}
-
-/** Passed to `call name` hooks. */
-export interface HookContext {
-  callback: RulesCallback;
-  model: tf.LayersModel;
-  rule: RuleSite;
-  epoch: number;
-  batch: number;
-  step: number;
-  lr: number;
-  elapsed: number;
-  metrics: Readonly<Record<string, number | undefined>>;
-}
-
-export type HookFunction = (context: HookContext) => unknown;
+import { WriteError } from "./write-error.js";
 
 /**
- * Options every generated class takes. Only classes with `call` actions take
- * `hooks`, and declare them with their names; the others reject them.
+ * The state of a callback's writing actions, as plain data: the `keep K` lists
+ * (by save action), and per CSV path and TensorBoard dir how far they got.
+ * Read it with actionState() and give it back with restoreActionState() to
+ * carry the actions across a resumed run.
  */
-export interface CallbackOptions {
-  // `| undefined`: generated classes pass their parsed options straight
-  // through, and must compile under exactOptionalPropertyTypes too.
-  /** 0: silent; 1: a Keras-style line for each action taken. */
-  verbose?: number | undefined;
-}
-
-/** One action a rule took, with the rule's place in the source: why the lr changed. */
-export interface Firing {
-  event: EventName;
-  epoch: number;
-  batch: number;
-  step: number;
-  rule: string;
-  text: string;
-  action: "lr" | "stop" | "restore" | "save" | "log" | "tensorboard" | "print" | "call" | "set";
-  /** The learning rate or variable before and after, the path written, the line printed... */
-  from?: number;
-  to?: number;
-  detail?: string;
-}
-
-/** An error raised while a rule ran: names the rule, so the user knows where to look. */
-export class RuleError extends Error {
-  override name = "RuleError";
-  constructor(
-    readonly rule: RuleSite,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${rule.at} (${rule.text}): ${message}`, options);
-  }
+export interface ActionState {
+  checkpoints: Record<string, KeptCheckpointsState>;
+  /** Rows written per CSV path (over every fit of this callback). */
+  csv: Record<string, { rows: number; lastEpoch: number }>;
+  /** The last step written per TensorBoard dir and kind. */
+  tensorboard: Record<string, { epoch?: number; batch?: number }>;
 }
 
 // Optional fields accept undefined: generated code passes absent options (`baseline: o.baseline`).
@@ -150,9 +79,18 @@ export abstract class RulesCallback extends tf.Callback {
   private readonly histories = new Map<string, MetricHistory>();
   private readonly metricsByEvent = new Map<EventName, { names: string[]; all: boolean }>();
   private readonly current: Record<string, number | undefined> = {};
-  private readonly keepers = new Map<string, CheckpointKeeper>();
-  private readonly csvLoggers = new Map<string, CsvLogger>();
-  private readonly boards = new Map<string, TensorBoardWriter>();
+  private readonly keepers = new Map<string, KeptCheckpoints>();
+  private readonly csvLoggers = new Map<string, CsvSink>();
+  private readonly boards = new Map<string, ScalarSink>();
+  private readonly csvProgress = new Map<string, { rows: number; lastEpoch: number }>();
+  private readonly boardSteps = new Map<string, { epoch?: number; batch?: number }>();
+  /** Restored keep-K lists, taken over by the save action of the same key. */
+  private restoredKeepers: Record<string, KeptCheckpointsState> = {};
+  /**
+   * Where the writing actions happen: the host installed by the platform entry
+   * (Node: files; browser: tfjs storage), or one given before training (a dry run).
+   */
+  host: ActionHost = currentActionHost();
   private readonly options: Record<string, unknown>;
   private readonly intParams: ReadonlySet<string>;
   private startedAt = 0;
@@ -504,13 +442,20 @@ export abstract class RulesCallback extends tf.Callback {
     keep?: { count: number; rankBy?: Predicate },
   ): Promise<void> {
     await this.writersForThisFit();
+    this.requireHost(rule, "save", path);
     try {
-      await saveModel(this.model, path, { weightsOnly: what === "weights" });
+      await this.host.saveCheckpoint(this.model, path, what);
       if (keep) {
         const key = this.saveActionKey(rule);
         let keeper = this.keepers.get(key);
         if (!keeper) {
-          keeper = new CheckpointKeeper(keep.count, keep.rankBy ? "best" : "newest");
+          const host = this.host;
+          keeper = new KeptCheckpoints(keep.count, keep.rankBy ? "best" : "newest", {
+            remove: (location) => host.removeCheckpoint(location),
+            key: (location) => host.checkpointKey(location),
+          });
+          const restored = this.restoredKeepers[key];
+          if (restored) keeper.restoreState(restored);
           this.keepers.set(key, keeper);
         }
         // Rank by the metric's value now, not the predicate's best: a rule like
@@ -549,14 +494,17 @@ export abstract class RulesCallback extends tf.Callback {
    */
   protected async log(rule: RuleSite, path: string, options: { separator?: string; append?: boolean } = {}): Promise<void> {
     await this.writersForThisFit();
+    this.requireHost(rule, "log", path);
     try {
       let logger = this.csvLoggers.get(path);
       if (!logger) {
-        logger = new CsvLogger(path, options);
+        logger = this.host.openCsv(path, options);
         await logger.open(this.reported);
         this.csvLoggers.set(path, logger);
       }
       await logger.writeRow(this.epoch, { ...this.current, lr: this.lr });
+      const progress = this.csvProgress.get(path) ?? { rows: 0, lastEpoch: -1 };
+      this.csvProgress.set(path, { rows: progress.rows + 1, lastEpoch: this.epoch });
     } catch (error) {
       throw await this.writeFailed(rule, "could not write the CSV log", path, error);
     }
@@ -571,6 +519,7 @@ export abstract class RulesCallback extends tf.Callback {
    */
   protected async tensorboard(rule: RuleSite, dir: string): Promise<void> {
     await this.writersForThisFit();
+    this.requireHost(rule, "tensorboard", dir);
     const batchLevel = rule.event === "batchEnd" || rule.event === "batchBegin";
     const step = batchLevel ? this.step + 1 : this.epoch;
     const values: Record<string, number | undefined> = {};
@@ -578,26 +527,25 @@ export abstract class RulesCallback extends tf.Callback {
     try {
       let writer = this.boards.get(dir);
       if (!writer) {
-        writer = new TensorBoardWriter(dir);
+        writer = this.host.openTensorBoard(dir);
         this.boards.set(dir, writer);
       }
-      for (const scalar of scalarsForLogs(batchLevel ? "batch" : "epoch", values, this.lr)) {
-        writer.scalar(scalar.run, scalar.tag, step, scalar.value);
-      }
-      await writer.flush();
+      const kind = batchLevel ? "batch" : "epoch";
+      await writer.write(kind, step, values, this.lr);
+      this.boardSteps.set(dir, { ...this.boardSteps.get(dir), [kind]: step });
     } catch (error) {
       throw await this.writeFailed(rule, "could not write TensorBoard events to", dir, error);
     }
     this.record(rule, "tensorboard", { detail: dir });
   }
 
-  private progressBar: ProgressRenderer | undefined;
+  private progressBar: ProgressSink | undefined;
   /** The fit (its startedAt) the progress bar belongs to. */
   private progressFit = Number.NaN;
 
-  /** Where `progress` draws; process.stdout (a bar on a terminal, one line per epoch elsewhere). */
-  protected get progressStream(): NodeJS.WritableStream {
-    return process.stdout;
+  /** Where `progress` draws; undefined: the host's default (on Node process.stdout: a bar on a terminal, one line per epoch elsewhere). */
+  protected get progressStream(): ProgressStream | undefined {
+    return undefined;
   }
 
   /**
@@ -609,8 +557,8 @@ export abstract class RulesCallback extends tf.Callback {
     if (this.progressBar === undefined || this.progressFit !== this.startedAt) {
       this.progressBar?.finish();
       this.progressFit = this.startedAt;
-      this.progressBar = new ProgressRenderer(this.progressStream, () => performance.now());
-      this.progressBar.start(progressPlan(this.params), this.startedAt);
+      this.requireHost(rule, "progress");
+      this.progressBar = this.host.openProgress(this.progressStream, this.params, this.startedAt);
     }
     const metrics: Array<[string, number]> = [];
     for (const name of this.reported) {
@@ -701,6 +649,38 @@ export abstract class RulesCallback extends tf.Callback {
     if (failure) throw failure.reason;
   }
 
+  /** A host that cannot perform an action says why; the rule gets the blame, with what works there. */
+  private requireHost(rule: RuleSite, action: HostAction, target?: string): void {
+    const reason = this.host.unsupported?.(action, target);
+    if (reason !== undefined) throw new RuleError(rule, reason);
+  }
+
+  /** The writing actions' state (keep-K lists, CSV rows, TensorBoard steps), as plain data. */
+  actionState(): ActionState {
+    const checkpoints: Record<string, KeptCheckpointsState> = { ...this.restoredKeepers };
+    for (const [key, keeper] of this.keepers) checkpoints[key] = keeper.state;
+    return {
+      checkpoints,
+      csv: Object.fromEntries([...this.csvProgress].map(([path, progress]) => [path, { ...progress }])),
+      tensorboard: Object.fromEntries([...this.boardSteps].map(([dir, steps]) => [dir, { ...steps }])),
+    };
+  }
+
+  /**
+   * Take over state read with actionState() (of a callback of the same class
+   * and options): `keep K` goes on counting the checkpoints saved before. CSV
+   * and TensorBoard positions are carried for reading back; what a resumed
+   * log does with them (append) is the caller's choice of options.
+   */
+  restoreActionState(state: ActionState): void {
+    this.keepers.clear();
+    this.restoredKeepers = { ...state.checkpoints };
+    this.csvProgress.clear();
+    for (const [path, progress] of Object.entries(state.csv)) this.csvProgress.set(path, { ...progress });
+    this.boardSteps.clear();
+    for (const [dir, steps] of Object.entries(state.tensorboard)) this.boardSteps.set(dir, { ...steps });
+  }
+
   /** Free best-weight snapshots. Train end does it too; call it after a fit that failed, if the callback will not be used again. */
   dispose(): void {
     for (const predicate of this.predicates) predicate.bestWeights?.dispose();
@@ -737,39 +717,3 @@ export abstract class RulesCallback extends tf.Callback {
   }
 }
 
-/** Runtime helpers that expressions call. */
-export const math = {
-  /** Python's modulo: the result has the divisor's sign. */
-  mod(a: number, b: number): number {
-    return a - b * Math.floor(a / b);
-  },
-  clamp(x: number, lo: number, hi: number): number {
-    return Math.min(Math.max(x, lo), hi);
-  },
-  /** Python's round(): halves go to the even neighbour. */
-  round(x: number): number {
-    const floor = Math.floor(x);
-    const diff = x - floor;
-    if (diff !== 0.5) return Math.round(x);
-    return floor % 2 === 0 ? floor : floor + 1;
-  },
-  isInf(x: number): boolean {
-    return x === Infinity || x === -Infinity;
-  },
-  /**
-   * Keras' PiecewiseConstantDecay: values[0] for x <= boundaries[0], values[i] for
-   * boundaries[i-1] < x <= boundaries[i], the last value for x > the last boundary. As in
-   * Keras, the value of every interval that holds x is added (exactly one when the boundaries
-   * increase). A NaN x gives NaN, where Keras would give 0. The lengths are checked at construction.
-   */
-  piecewise(x: number, boundaries: readonly number[], values: readonly number[]): number {
-    if (Number.isNaN(x)) return NaN;
-    const last = boundaries.length - 1;
-    if (last < 0) return values[0];
-    let result = 0;
-    if (x <= boundaries[0]) result += values[0];
-    for (let i = 1; i <= last; i++) if (x > boundaries[i - 1] && x <= boundaries[i]) result += values[i];
-    if (x > boundaries[last]) result += values[last + 1];
-    return result;
-  },
-};
