@@ -343,7 +343,12 @@ export abstract class RulesCallback extends tf.Callback {
   }
 
   private say(line: string): void {
-    if (this.verbose > 0) console.log(line);
+    if (this.verbose > 0) this.printLine(line);
+  }
+
+  private printLine(line: string): void {
+    if (this.host.printLine) this.host.printLine(line);
+    else console.log(line);
   }
 
   protected setLr(rule: RuleSite, value: number): void {
@@ -431,7 +436,7 @@ export abstract class RulesCallback extends tf.Callback {
   }
 
   protected print(rule: RuleSite, line: string): void {
-    console.log(line);
+    this.printLine(line);
     this.record(rule, "print", { detail: line });
   }
 

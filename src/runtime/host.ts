@@ -60,6 +60,8 @@ export interface ActionHost {
    * (undefined: the host's default); `params` are the fit's params (epochs, steps, samples).
    */
   openProgress(stream: ProgressStream | undefined, params: Record<string, unknown> | undefined, startedAt: number): ProgressSink;
+  /** A line from `print` or `verbose`; absent: console.log. A dry run keeps the terminal quiet. */
+  printLine?(line: string): void;
 }
 
 /** Until a platform entry installs one: every platform action fails, saying so. */

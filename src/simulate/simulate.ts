@@ -5,12 +5,16 @@ import { check } from "../compiler.js";
 import type { CheckedCallback, CheckedParam, MetricRef } from "../check/program.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { EmitOptions, EmittedFile } from "../emit/emit.js";
-import type { EventName, RuleSite } from "../runtime/index.js";
+import type { ActionHost, EventName, RuleSite } from "../runtime/index.js";
+import { dryRunHost } from "./dry-run-host.js";
 import { didYouMean } from "../util/suggest.js";
 import type { History, HistoryEpoch } from "./history.js";
 import { loadGeneratedModule, SIMULATION_RUNTIME } from "./load.js";
 import { parseOptionText } from "./option-text.js";
 import { replay, type ReplayableCallback, type ReplayResult, type SimulatedFiring } from "./replay.js";
+
+/** A generated class as simulate drives it: tf.Callback's hooks and the engine's record, rules and host. */
+type SimulatedCallback = ReplayableCallback & { enabledRules: readonly RuleSite[]; host: ActionHost };
 
 /** tfjs' Adam default, the rate a history without one starts from. */
 export const DEFAULT_LR = 0.001;
@@ -120,9 +124,6 @@ export async function simulateInDetail(source: string, options: SimulateOptions)
   const stepsPerEpoch = nonNegativeInt(options.stepsPerEpoch ?? 0, "steps per epoch");
   const classOptions = { ...(options.options ?? {}), ...parseSetOptions(callback, options.set ?? []) };
 
-  // Before anything is emitted: a rule reading a metric the history lacks.
-  checkMetrics(callback, classOptions, history, options.fileName);
-
   const emit =
     options.emit ??
     (async (program, emitOptions) => {
@@ -131,18 +132,25 @@ export async function simulateInDetail(source: string, options: SimulateOptions)
     });
   const emitted = await emit(checked.program, { runtimeImport: SIMULATION_RUNTIME, module: "commonjs" });
   const exports = loadGeneratedModule(emitted.text, emitted.fileName);
-  const Class = exports[callback.name] as new (options: Record<string, unknown>) => ReplayableCallback & { enabledRules: readonly RuleSite[] };
+  const Class = exports[callback.name] as new (options: Record<string, unknown>) => SimulatedCallback;
   if (typeof Class !== "function") throw new Error(`the generated module has no class ${callback.name}`);
 
   // `call` actions: a stub per hook; the engine records each call as a firing.
   const hooks = callback.hooks.length === 0 ? {} : { hooks: Object.fromEntries(callback.hooks.map((name) => [name, () => undefined])) };
-  let instance: ReplayableCallback & { enabledRules: readonly RuleSite[] };
+  let instance: SimulatedCallback;
   try {
     instance = new Class({ ...classOptions, ...hooks, verbose: 0 });
   } catch (error) {
     throw new SimulateError(`${error instanceof Error ? error.message : String(error)}${optionHint(callback)}`);
   }
 
+  // A rule reading a metric the history lacks (rules that these options switch off read nothing).
+  const enabled = new Set(instance.enabledRules.map((site) => site.at));
+  checkMetrics(callback, classOptions, history, options.fileName, (at) => enabled.has(at));
+
+  // Nothing is written, drawn or printed: the engine records every action as a firing.
+  const host = dryRunHost();
+  instance.host = host;
   const { initialLr, initialLrFrom } = startingRate(options.lr, history);
   const notSimulated = rulesNotSimulated(instance.enabledRules, stepsPerEpoch);
   let replayed: ReplayResult;
@@ -172,7 +180,7 @@ export async function simulateInDetail(source: string, options: SimulateOptions)
     stepsPerEpoch,
     history: history ?? null,
     notSimulated,
-    notes: notes(replayed, history !== undefined),
+    notes: notes(replayed, history !== undefined, host.removed),
   };
 }
 
@@ -237,11 +245,12 @@ const ALIASES: Readonly<Record<string, string>> = { acc: "accuracy", accuracy: "
  * could never act as it would in training); with no history, no rule may read
  * one. Batch rules are reported as not simulated instead.
  */
-function checkMetrics(callback: CheckedCallback, options: Record<string, unknown>, history: History | undefined, file: string): void {
+function checkMetrics(callback: CheckedCallback, options: Record<string, unknown>, history: History | undefined, file: string, isEnabled: (at: string) => boolean): void {
   const recorded = new Set(history?.metrics ?? []);
   for (const rule of callback.rules) {
     if (rule.event === "batchBegin" || rule.event === "batchEnd") continue;
     const at = `${file}:${rule.rule.span.start.line}:${rule.rule.span.start.column}`;
+    if (!isEnabled(at)) continue;
     if (history === undefined && (rule.metrics.length > 0 || rule.readsAllMetrics)) {
       const names = rule.metrics.map((ref) => metricName(ref, callback, options) ?? "?");
       throw new SimulateError(
@@ -284,8 +293,9 @@ function rulesNotSimulated(enabled: readonly RuleSite[], stepsPerEpoch: number):
   return result;
 }
 
-function notes(result: ReplayResult, fromHistory: boolean): string[] {
+function notes(result: ReplayResult, fromHistory: boolean, removed: readonly string[]): string[] {
   const out: string[] = [];
+  if (removed.length > 0) out.push(`\`keep\` would delete ${removed.length} of the checkpoints saved: ${removed.join(", ")}.`);
   const firstChange = result.firings.find((f) => f.action === "lr");
   if (fromHistory && firstChange !== undefined) {
     out.push(

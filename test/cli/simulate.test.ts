@@ -34,7 +34,8 @@ async function tempDir(): Promise<string> {
 const goldens: Array<[string, string[]]> = [
   ["early-stopping", ["simulate", "src/std/early-stopping.rules", "--history", RUN, "--set", "patience=5", "--set", "restoreBestWeights=true", "--json"]],
   ["reduce-lr-on-plateau", ["simulate", "src/std/reduce-lr-on-plateau.rules", "--history", RUN, "--set", "patience=3", "--set", "min_lr=1e-5", "--json"]],
-  ["iris-no-file-actions", ["simulate", "examples/train.rules", "--history", RUN, "--set", "patience=4", "--lr", "0.01", "--json"]],
+  ["train-example", ["simulate", "examples/train.rules", "--history", RUN, "--set", "patience=4", "--lr", "0.01", "--steps-per-epoch", "20", "--json"]],
+  ["iris-example", ["simulate", "examples/iris.rules", "--history", RUN, "--json"]],
   ["one-cycle-plot", ["plot", "src/std/one-cycle.rules", "--epochs", "4", "--steps-per-epoch", "10", "--set", "max_lr=0.1", "--set", "total_steps=40", "--json"]],
   ["cosine-warmup-plot", ["plot", "src/std/cosine-decay.rules", "--epochs", "20", "--set", "initial_learning_rate=0", "--set", "warmup_target=0.1", "--set", "warmup_steps=3", "--set", "decay_steps=15", "--set", "per_epoch=true", "--json"]],
 ];
@@ -72,6 +73,20 @@ describe("the report", () => {
     const lrRun = await cbc(["simulate", "src/std/reduce-lr-on-plateau.rules", "--history", RUN, "--set", "patience=3"]);
     expect(lrRun.stdout).toMatch(/Summary: runs all 40 epochs; lr 0\.001 -> [^ ]+ in \d+ reductions\./);
     expect(lrRun.stdout.match(/a real run with these rules would differ/g)).toHaveLength(1);
+  });
+
+  test("a dry run: saves, CSV rows and prints are reported, nothing is written or printed", async () => {
+    const dir = await tempDir();
+    await fs.copyFile(path.join(repo, "examples/iris.rules"), path.join(dir, "iris.rules"));
+    await fs.copyFile(path.join(repo, RUN), path.join(dir, "run.csv"));
+    const outcome = await cbc(["simulate", "iris.rules", "--history", "run.csv"], dir);
+    expect(outcome.code).toBe(0);
+    expect(outcome.stderr).toBe("");
+    expect(outcome.stdout).toMatch(/^\s+\d+\s+iris\.rules:10:3\s+save\s+would write out\/iris\/best$/m);
+    expect(outcome.stdout).toMatch(/^\s+\d+\s+iris\.rules:11:3\s+log\s+would append a row to out\/iris\/log\.csv$/m);
+    expect(outcome.stdout).toMatch(/^\s+\d+\s+iris\.rules:9:3\s+print\s+val_loss stalled for 12 epochs$/m);
+    expect(outcome.stdout).not.toMatch(/^val_loss stalled/m);
+    expect((await fs.readdir(dir)).sort()).toEqual(["iris.rules", "run.csv"]);
   });
 
   test("batch rules are reported as not simulated", async () => {

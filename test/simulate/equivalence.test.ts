@@ -2,6 +2,8 @@
 // callback on a real tfjs model with scripted logs (test/support/drive.ts), and simulated on the same
 // logs as a history; the firings, the stop, the restored epoch and the learning rates must agree.
 import { readFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import * as std from "../../src/std.js";
@@ -10,7 +12,13 @@ import type { History } from "../../src/simulate/history.js";
 import { drive, type Value } from "../support/drive.js";
 import { loadRules, removeLoadedRules } from "../support/rules-module.js";
 
-afterAll(removeLoadedRules);
+// Rules that write (checkpoints, CSV, TensorBoard) write here in the real runs; the simulations write nothing.
+const scratch = mkdtempSync(path.join(os.tmpdir(), "cbc-equivalence-"));
+const inScratch = (name: string) => path.join(scratch, name);
+afterAll(async () => {
+  await removeLoadedRules();
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 /** A seeded sequence with trends, plateaus, spikes and the odd NaN: what makes trackers disagree if anything does. */
 function series(seed: number, length: number, { rising = false, nanEvery = 0 } = {}): Value[] {
@@ -57,6 +65,8 @@ interface Case {
   epochs: Record<string, Value[]>;
   batches?: number;
   lr?: number;
+  /** Its paths are relative: the real run writes inside the scratch directory. */
+  chdir?: boolean;
 }
 
 const EPOCHS = 80;
@@ -89,6 +99,14 @@ cases.push(
   { name: "OneCycle per epoch", file: "src/std/one-cycle.rules", className: "OneCycle", options: { maxLr: 0.1, totalSteps: 12, perEpoch: true }, epochs: { loss: series(8, 15) } },
   { name: "LearningRateScheduler", file: "src/std/learning-rate-scheduler.rules", className: "LearningRateScheduler", options: { schedule: (epoch: number, lr: number) => (epoch < 3 ? lr : lr * 0.9) }, epochs: { loss: series(9, 12) } },
   { name: "TerminateOnNaN (batch rule, no batch metrics)", file: "src/std/terminate-on-nan.rules", className: "TerminateOnNaN", options: {}, epochs: { loss: series(9, 10, { nanEvery: 4 }) }, batches: 2 },
+  { name: "ModelCheckpoint, every epoch, a template path", file: "src/std/model-checkpoint.rules", className: "ModelCheckpoint", options: { filepath: inScratch("every/{epoch:02d}-{val_loss:.3f}") }, epochs: logs(12) },
+  { name: "ModelCheckpoint, save_best_only on val_acc, weights", file: "src/std/model-checkpoint.rules", className: "ModelCheckpoint", options: { filepath: inScratch("best"), monitor: "val_acc", saveBestOnly: true, saveWeightsOnly: true }, epochs: logs(13) },
+  { name: "ModelCheckpoint, every 7 batches", file: "src/std/model-checkpoint.rules", className: "ModelCheckpoint", options: { filepath: inScratch("batches/{epoch}-{batch}"), saveFreq: 7 }, epochs: { loss: logs(14).loss.slice(0, 6) }, batches: 4 },
+  { name: "CSVLogger", file: "src/std/csv-logger.rules", className: "CSVLogger", options: { filename: inScratch("log.csv") }, epochs: logs(15) },
+  { name: "TensorBoard", file: "src/std/tensorboard.rules", className: "TensorBoard", options: { logDir: inScratch("board") }, epochs: logs(16) },
+  { name: "examples/iris.rules", file: "examples/iris.rules", className: "IrisRules", options: { out: inScratch("iris") }, epochs: logs(17) },
+  { name: "examples/iris.rules, patience 4", file: "examples/iris.rules", className: "IrisRules", options: { out: inScratch("iris4"), patience: 4 }, epochs: logs(18) },
+  { name: "examples/train.rules, per batch", file: "examples/train.rules", className: "Training", options: { patience: 3 }, epochs: logs(19), batches: 6, chdir: true },
   { name: "examples/reduce-lr.rules", file: "examples/reduce-lr.rules", className: "ReduceLrCallback", options: {}, epochs: logs(11) },
 );
 
@@ -104,7 +122,14 @@ describe("simulate makes the engine's decisions", () => {
     const Class = await classFor(testCase);
     const callback = new Class(testCase.options);
     const batches = testCase.batches ?? 0;
-    const real = await drive(callback, { epochs: testCase.epochs, batches, initialLr: testCase.lr ?? 0.001 });
+    const cwd = process.cwd();
+    if (testCase.chdir === true) process.chdir(scratch);
+    let real;
+    try {
+      real = await drive(callback, { epochs: testCase.epochs, batches, initialLr: testCase.lr ?? 0.001 });
+    } finally {
+      process.chdir(cwd);
+    }
     const realFirings = (callback as unknown as { firings: Array<Record<string, unknown>> }).firings;
 
     const simulated = await simulateInDetail(readFileSync(testCase.file, "utf8"), {
