@@ -167,7 +167,15 @@ interface CsvRow {
 }
 
 function parseCsvRows(text: string, file: string, separator: string): CsvRow[] {
-  // csv-parse/sync: quotes, doubled quotes, CRLF (Python's csv module writes \r\n).
+  // Without a quote a CSV file is lines of cells: split it directly (a 10,000-epoch log in a few ms).
+  if (!text.includes('"')) {
+    const rows: CsvRow[] = [];
+    text.split(/\r\n|\n|\r/).forEach((line, index) => {
+      if (line !== "") rows.push({ line: index + 1, cells: line.split(separator) });
+    });
+    return rows;
+  }
+  // Quoted cells: csv-parse/sync (quotes, doubled quotes, separators and line breaks inside).
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
     records = csvParse(text, {

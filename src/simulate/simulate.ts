@@ -295,7 +295,10 @@ function rulesNotSimulated(enabled: readonly RuleSite[], stepsPerEpoch: number):
 
 function notes(result: ReplayResult, fromHistory: boolean, removed: readonly string[]): string[] {
   const out: string[] = [];
-  if (removed.length > 0) out.push(`\`keep\` would delete ${removed.length} of the checkpoints saved: ${removed.join(", ")}.`);
+  if (removed.length > 0) {
+    const shown = removed.length <= 5 ? removed.join(", ") : `${removed.slice(0, 4).join(", ")}, ... ${removed.at(-1) ?? ""}`;
+    out.push(`\`keep\` would delete ${removed.length} of the checkpoints saved: ${shown}.`);
+  }
   const firstChange = result.firings.find((f) => f.action === "lr");
   if (fromHistory && firstChange !== undefined) {
     out.push(

@@ -65,6 +65,13 @@ describe("Keras formats", () => {
     expect(tab.epochs.map((e) => e.lr)).toEqual([0.01, 0.01]);
   });
 
+  test("quoted cells as Python's csv writer quotes them (a separator inside, doubled quotes)", () => {
+    const history = parseCsvHistory('epoch,loss,"out,""a""/loss"\r\n0,0.5,"0.25"\r\n1,0.4,0.2\r\n', "q.csv");
+    expect(history.metrics).toEqual(["loss", 'out,"a"/loss']);
+    expect(columns(history)).toEqual({ loss: [0.5, 0.4], 'out,"a"/loss': [0.25, 0.2] });
+    expect(() => parseCsvHistory('epoch,loss\n0,0.5\n1,"[0.1, 0.2]"\n', "q.csv")).toThrow(/^q\.csv:3: column `loss`: "\[0\.1, 0\.2\]" is not a number/);
+  });
+
   test("history.history as Python's json.dump writes it (NaN, Infinity)", async () => {
     const history = await readHistory("keras-history.json", fixtures);
     expect(history.format).toBe("json");
