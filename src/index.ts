@@ -7,3 +7,21 @@ export type { DiagnosticCode } from "./diagnostics/catalogue.js";
 export { renderDiagnostic, renderSummary, toJson } from "./diagnostics/render.js";
 export * from "./std.js";
 export { RulesCallback, RuleError, OptionsError, ProgressBarCallback, fileLoader, loadWeights, type Firing, type HookContext } from "./runtime/index.js";
+// What the rules would do on a recorded history, without training (`cbc simulate`): the engine itself, on a stand-in model.
+export {
+  simulate,
+  simulateInDetail,
+  readHistory,
+  parseCsvHistory,
+  parseJsonHistory,
+  SimulateError,
+  HistoryError,
+  type SimulateOptions,
+  type SimulationResult,
+  type Simulation,
+  type ResultFiring,
+  type NotSimulated,
+  type History,
+  type HistoryEpoch,
+  type HistoryFormat,
+} from "./simulate/index.js";

@@ -124,14 +124,7 @@ export async function simulateInDetail(source: string, options: SimulateOptions)
   const stepsPerEpoch = nonNegativeInt(options.stepsPerEpoch ?? 0, "steps per epoch");
   const classOptions = { ...(options.options ?? {}), ...parseSetOptions(callback, options.set ?? []) };
 
-  const emit =
-    options.emit ??
-    (async (program, emitOptions) => {
-      const { emitModule } = await import("../emit/emit.js");
-      return emitModule(program, emitOptions);
-    });
-  const emitted = await emit(checked.program, { runtimeImport: SIMULATION_RUNTIME, module: "commonjs" });
-  const exports = loadGeneratedModule(emitted.text, emitted.fileName);
+  const exports = await generatedModule(source, options.fileName, checked.program, options.emit);
   const Class = exports[callback.name] as new (options: Record<string, unknown>) => SimulatedCallback;
   if (typeof Class !== "function") throw new Error(`the generated module has no class ${callback.name}`);
 
@@ -187,6 +180,27 @@ export async function simulateInDetail(source: string, options: SimulateOptions)
 function resultFiring(firing: SimulatedFiring): ResultFiring {
   const { epoch, event, rule, action, from, to, detail } = firing;
   return { epoch, event, rule, action, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }), ...(detail === undefined ? {} : { detail }) };
+}
+
+/** Modules already emitted and loaded, by file name and source: tuning loops simulate one file many times. */
+const loaded = new Map<string, Record<string, unknown>>();
+const LOADED_KEPT = 16;
+
+async function generatedModule(source: string, fileName: string, program: ReturnType<typeof check>["program"], emit: SimulateOptions["emit"]): Promise<Record<string, unknown>> {
+  const key = `${fileName}\u0000${source}`;
+  const cached = loaded.get(key);
+  if (cached !== undefined) return cached;
+  const emitter =
+    emit ??
+    (async (checkedProgram, emitOptions) => {
+      const { emitModule } = await import("../emit/emit.js");
+      return emitModule(checkedProgram, emitOptions);
+    });
+  const emitted = await emitter(program, { runtimeImport: SIMULATION_RUNTIME, module: "commonjs" });
+  const exports = loadGeneratedModule(emitted.text, emitted.fileName);
+  if (loaded.size >= LOADED_KEPT) loaded.delete(loaded.keys().next().value as string);
+  loaded.set(key, exports);
+  return exports;
 }
 
 function nonNegativeInt(value: number, what: string): number {
