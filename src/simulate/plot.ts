@@ -169,7 +169,8 @@ export function plotSpec(simulation: Simulation, rulesFile: string): TopLevelSpe
       ...(kinds.length > 0 ? [ruleLayer(true)] : []),
     ],
   };
-  const subtitle = [summaryLine(simulation)];
+  // vega measures text by estimate, generously: long lines would widen the picture, so wrap at "; ".
+  const subtitle = wrap(summaryLine(simulation), 110);
   if (history !== null && result.firings.some((f) => f.action === "lr")) subtitle.push("After the first lr change a real run would differ: the metrics are the recorded run's.");
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -189,6 +190,21 @@ export function plotSpec(simulation: Simulation, rulesFile: string): TopLevelSpe
     spacing: 18,
     resolve: { scale: { color: "independent" } },
   } as TopLevelSpec;
+}
+
+/** The summary in lines of at most about `width` characters, broken after its "; ". */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const part of text.split("; ")) {
+    const next = line === "" ? part : `${line}; ${part}`;
+    if (next.length > width && line !== "") {
+      lines.push(`${line};`);
+      line = part;
+    } else line = next;
+  }
+  if (line !== "") lines.push(line);
+  return lines;
 }
 
 /** Ticks for the log-scale rate: the decades the rates span, with 2 and 5 between when they span one or two. */

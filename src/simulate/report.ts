@@ -63,6 +63,35 @@ export function firingDetail(firing: SimulatedFiring): string {
   }
 }
 
+/** Writes that happen at every event (a CSV row, TensorBoard scalars): one table row per run of them. */
+const FOLDED = new Set<SimulatedFiring["action"]>(["log", "tensorboard"]);
+
+/** The table's rows: epoch, step, rule, action, detail; a rule's log or tensorboard writes on consecutive epochs folded into one row. */
+function tableRows(firings: readonly SimulatedFiring[]): string[][] {
+  const rows: string[][] = [];
+  const open = new Map<string, { row: string[]; first: number; last: number; count: number }>();
+  for (const firing of firings) {
+    if (FOLDED.has(firing.action)) {
+      const key = `${firing.rule}\u0000${firing.action}\u0000${firing.detail ?? ""}`;
+      const run = open.get(key);
+      if (run !== undefined && (firing.epoch === run.last || firing.epoch === run.last + 1)) {
+        run.last = firing.epoch;
+        run.count += 1;
+        run.row[0] = `${run.first}-${run.last}`;
+        run.row[1] = "";
+        run.row[4] = `${firingDetail(firing)} (${run.count} times)`;
+        continue;
+      }
+      const row = [String(firing.epoch), firing.step === undefined ? "" : String(firing.step), firing.rule, firing.action, firingDetail(firing)];
+      open.set(key, { row, first: firing.epoch, last: firing.epoch, count: 1 });
+      rows.push(row);
+      continue;
+    }
+    rows.push([String(firing.epoch), firing.step === undefined ? "" : String(firing.step), firing.rule, firing.action, firingDetail(firing)]);
+  }
+  return rows;
+}
+
 /** The whole text report: a header, the table, the summary, what was not simulated, the notes. */
 export function renderReport(simulation: Simulation, rulesFile: string): string {
   const { result, history } = simulation;
@@ -72,7 +101,7 @@ export function renderReport(simulation: Simulation, rulesFile: string): string 
   lines.push("");
   if (simulation.firings.length === 0) lines.push("No rule acted.");
   else {
-    const rows = simulation.firings.map((f) => [String(f.epoch), f.step === undefined ? "" : String(f.step), f.rule, f.action, firingDetail(f)]);
+    const rows = tableRows(simulation.firings);
     const withSteps = rows.some((row) => row[1] !== "");
     const header = ["epoch", "step", "rule", "action", "detail"];
     const table = [header, ...rows].map((row) => (withSteps ? row : [row[0], ...row.slice(2)]) as string[]);
