@@ -83,7 +83,7 @@ describe("the report", () => {
     expect(outcome.code).toBe(0);
     expect(outcome.stderr).toBe("");
     expect(outcome.stdout).toMatch(/^\s+\d+\s+iris\.rules:10:3\s+save\s+would write out\/iris\/best$/m);
-    expect(outcome.stdout).toMatch(/^\s+\d+\s+iris\.rules:11:3\s+log\s+would append a row to out\/iris\/log\.csv$/m);
+    expect(outcome.stdout).toMatch(/^\s+0-35\s+iris\.rules:11:3\s+log\s+would append a row to out\/iris\/log\.csv \(36 times\)$/m);
     expect(outcome.stdout).toMatch(/^\s+\d+\s+iris\.rules:9:3\s+print\s+val_loss stalled for 12 epochs$/m);
     expect(outcome.stdout).not.toMatch(/^val_loss stalled/m);
     expect((await fs.readdir(dir)).sort()).toEqual(["iris.rules", "run.csv"]);
