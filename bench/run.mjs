@@ -155,13 +155,15 @@ if (wants("simulate")) {
   const rules = path.join(root, "bench", "simulate-10k.rules");
   const history = path.join(outDir, "history-10k.csv");
   const script = await bundle("bench/simulate.ts", path.join(cacheDir, "simulate.mjs"));
-  note(`simulate: in-process, then ${ROUNDS.simulate} rounds of cbc simulate on 10,000 epochs and of the floor (node loading tfjs), alternated...`);
+  note(`simulate: in-process, then ${ROUNDS.simulate} rounds of cbc simulate on 10,000 epochs and of node loading tfjs (import, require), alternated...`);
   const inProcess = await runJson([script, rules, history]);
   const cli = [];
   const floor = [];
+  const floorRequire = [];
   for (let round = 0; round < ROUNDS.simulate; round += 1) {
     cli.push(timeNode([cbc, "simulate", rules, "--history", history, "--json"]));
     floor.push(timeNode(["--input-type=module", "-e", 'await import("@tensorflow/tfjs")']));
+    floorRequire.push(timeNode(["-e", 'require("@tensorflow/tfjs")']));
   }
   results.simulate = {
     epochs: inProcess.first.epochs,
@@ -171,6 +173,8 @@ if (wants("simulate")) {
     cliCpuMs: median(cli.map((r) => r.cpu)),
     tfjsFloorWallMs: median(floor.map((r) => r.wall)),
     tfjsFloorCpuMs: median(floor.map((r) => r.cpu)),
+    tfjsRequireWallMs: median(floorRequire.map((r) => r.wall)),
+    tfjsRequireCpuMs: median(floorRequire.map((r) => r.cpu)),
   };
 }
 
@@ -242,7 +246,8 @@ if (results.simulate) {
   say();
   say(`Simulate: cbc simulate bench/simulate-10k.rules on a ${m.epochs.toLocaleString("en")}-epoch CSV history, --json (${m.firings.toLocaleString("en")} actions; median of ${ROUNDS.simulate} fresh processes)`);
   say(`  cbc simulate, cold                     ${formatMs(m.cliWallMs).padStart(8)} wall, ${formatMs(m.cliCpuMs)} CPU  target < ${TARGETS.simulate10k} s  ${verdict(m.cliWallMs < TARGETS.simulate10k * 1000)}`);
-  say(`  floor: node importing @tensorflow/tfjs ${formatMs(m.tfjsFloorWallMs).padStart(8)} wall, ${formatMs(m.tfjsFloorCpuMs)} CPU`);
+  say(`  node: import("@tensorflow/tfjs")      ${formatMs(m.tfjsFloorWallMs).padStart(8)} wall, ${formatMs(m.tfjsFloorCpuMs)} CPU`);
+  say(`  node: require("@tensorflow/tfjs")      ${formatMs(m.tfjsRequireWallMs).padStart(8)} wall, ${formatMs(m.tfjsRequireCpuMs)} CPU  (how the CLI loads it)`);
   say(`  in-process: load engine + emitter ${formatMs(p.loadMs)}; first run: read CSV ${formatMs(p.first.parseMs)}, simulate ${formatMs(p.first.simulateMs)}; warm: ${formatMs(p.warm.parseMs)} + ${formatMs(p.warm.simulateMs)}`);
 }
 

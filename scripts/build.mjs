@@ -44,6 +44,19 @@ const shared = {
   metafile: true,
 };
 
+/**
+ * In the CLI, `@tensorflow/tfjs` resolves to scripts/tfjs-require.cjs, which
+ * requires the real one (external): the same module, without Node's scan of
+ * its CommonJS for export names that an ES import makes.
+ */
+const tfjsThroughRequire = {
+  name: "tfjs-through-require",
+  setup(builder) {
+    const shim = path.join(root, "scripts", "tfjs-require.cjs");
+    builder.onResolve({ filter: /^@tensorflow\/tfjs$/ }, (args) => (args.importer === shim ? { path: args.path, external: true } : { path: shim }));
+  },
+};
+
 async function buildCli() {
   await fs.rm(path.join(dist, "chunks", "cli"), { recursive: true, force: true });
   const result = await build({
@@ -55,6 +68,7 @@ async function buildCli() {
     chunkNames: "chunks/cli/[name]-[hash]",
     // zod (used by the checker) is bundled: the CLI shares no objects with user code.
     external: [...TFJS, ...COMPILER_EXTERNALS],
+    plugins: [tfjsThroughRequire],
   });
   assertNotBundled(result.metafile, COMPILER_EXTERNALS);
   assertNotImported(result.metafile, TFJS, ["dist/cli.js", "dist/emit-worker.js"]);
