@@ -173,7 +173,7 @@ export async function simulateInDetail(source: string, options: SimulateOptions)
     stepsPerEpoch,
     history: history ?? null,
     notSimulated,
-    notes: notes(replayed, history !== undefined, host.removed),
+    notes: [...notes(replayed, history !== undefined, host.removed), ...elapsedNotes(checked.program, callback, options.fileName)],
   };
 }
 
@@ -305,6 +305,17 @@ function rulesNotSimulated(enabled: readonly RuleSite[], stepsPerEpoch: number):
     }
   }
   return result;
+}
+
+/** Rules that read `elapsed` see the replay's own clock: said once per rule. */
+function elapsedNotes(program: ReturnType<typeof check>["program"], callback: CheckedCallback, file: string): string[] {
+  const offsets: number[] = [];
+  for (const [node, resolution] of program.resolutions) {
+    if (resolution.kind === "builtin" && resolution.name === "elapsed") offsets.push(node.span.start.offset);
+  }
+  return callback.rules
+    .filter((rule) => offsets.some((offset) => offset >= rule.rule.span.start.offset && offset < rule.rule.span.end.offset))
+    .map((rule) => `${file}:${rule.rule.span.start.line}:${rule.rule.span.start.column} reads \`elapsed\`: in a replay that is the replay's own time, not the recorded run's.`);
 }
 
 function notes(result: ReplayResult, fromHistory: boolean, removed: readonly string[]): string[] {

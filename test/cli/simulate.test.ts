@@ -89,6 +89,16 @@ describe("the report", () => {
     expect((await fs.readdir(dir)).sort()).toEqual(["iris.rules", "run.csv"]);
   });
 
+  test("a rule that reads elapsed is named in a note", async () => {
+    const dir = await tempDir();
+    await fs.writeFile(path.join(dir, "t.rules"), "when elapsed > 2h then stop\nwhen val_loss plateau 3 then lr *= 0.5\n");
+    await fs.copyFile(path.join(repo, RUN), path.join(dir, "run.csv"));
+    const outcome = await cbc(["simulate", "t.rules", "--history", "run.csv", "--json"], dir);
+    expect(outcome.code).toBe(0);
+    expect(outcome.stderr).toContain("Note: t.rules:1:1 reads `elapsed`: in a replay that is the replay's own time, not the recorded run's.\n");
+    expect(outcome.stderr).not.toContain("t.rules:2:1 reads");
+  });
+
   test("batch rules are reported as not simulated", async () => {
     const outcome = await cbc(["simulate", "src/std/terminate-on-nan.rules", "--history", RUN]);
     expect(outcome.code).toBe(0);
