@@ -265,10 +265,11 @@ function checkMetrics(callback: CheckedCallback, options: Record<string, unknown
     if (rule.event === "batchBegin" || rule.event === "batchEnd") continue;
     const at = `${file}:${rule.rule.span.start.line}:${rule.rule.span.start.column}`;
     if (!isEnabled(at)) continue;
-    if (history === undefined && (rule.metrics.length > 0 || rule.readsAllMetrics)) {
+    // Without a history no metric is reported: `log to` and the like still run (with the rate alone).
+    if (history === undefined && rule.metrics.length > 0) {
       const names = rule.metrics.map((ref) => metricName(ref, callback, options) ?? "?");
       throw new SimulateError(
-        `${at}: this rule reads ${names.length > 0 ? `the metric${names.length === 1 ? "" : "s"} ${names.map((n) => `\`${n}\``).join(", ")}` : "every reported metric"}: only rules that need no metrics can be plotted; replay a recorded run with \`cbc simulate ${file} --history FILE\``,
+        `${at}: this rule reads the metric${names.length === 1 ? "" : "s"} ${names.map((n) => `\`${n}\``).join(", ")}: only rules that need no metrics can be plotted; replay a recorded run with \`cbc simulate ${file} --history FILE\``,
       );
     }
     if (history === undefined) continue;
