@@ -104,22 +104,34 @@ export function plotSpec(simulation: Simulation, rulesFile: string): TopLevelSpe
   const x = { field: "x", type: "quantitative" as const, title: "epoch", scale: { domain: xDomain, nice: false, zero: false } };
   const kinds = Object.keys(KIND_COLORS).filter((kind) => marks.some((mark) => mark.kind === kind));
   // The rules' legend once, beside the learning rate.
-  const ruleLayer = (legend: boolean) => ({
-    data: { name: "marks" },
-    mark: { type: "rule" as const, strokeWidth: 1.5, strokeDash: [4, 3] },
-    encoding: {
-      x,
-      color: {
-        field: "kind",
-        type: "nominal" as const,
-        title: "rules acted",
-        scale: { domain: kinds, range: kinds.map((kind) => KIND_COLORS[kind] as string) },
-        ...(legend ? {} : { legend: null }),
-      },
-      tooltip: { field: "tip", type: "nominal" as const },
-      description: { field: "tip", type: "nominal" as const },
+  const markEncoding = (legend: boolean) => ({
+    x,
+    color: {
+      field: "kind",
+      type: "nominal" as const,
+      title: "rules acted",
+      scale: { domain: kinds, range: kinds.map((kind) => KIND_COLORS[kind] as string) },
+      ...(legend ? {} : { legend: null }),
     },
+    tooltip: { field: "tip", type: "nominal" as const },
+    description: { field: "tip", type: "nominal" as const },
   });
+  // Lr changes, the stop and the restored epoch as dashed lines across the panel; saves, which can
+  // come every epoch, as small triangles along its top edge.
+  const ruleLayers = (legend: boolean) => [
+    {
+      data: { name: "marks" },
+      transform: [{ filter: { not: { field: "kind", equal: "save" } } }],
+      mark: { type: "rule" as const, strokeWidth: 1.5, strokeDash: [4, 3] },
+      encoding: markEncoding(legend),
+    },
+    {
+      data: { name: "marks" },
+      transform: [{ filter: { field: "kind", equal: "save" } }],
+      mark: { type: "point" as const, shape: "triangle-down", filled: true, size: 40, opacity: 0.9 },
+      encoding: { ...markEncoding(legend), y: { value: 4 } },
+    },
+  ];
   const stoppedShade =
     result.stopEpoch === null || lastX <= result.stopEpoch
       ? []
@@ -148,7 +160,7 @@ export function plotSpec(simulation: Simulation, rulesFile: string): TopLevelSpe
           color: { field: "metric", type: "nominal" as const, title: "metrics", scale: { scheme: "tableau10" } },
         },
       },
-      ...(kinds.length > 0 ? [ruleLayer(false)] : []),
+      ...(kinds.length > 0 ? ruleLayers(false) : []),
     ],
     resolve: { scale: { color: "independent" as const } },
   }));
@@ -166,7 +178,7 @@ export function plotSpec(simulation: Simulation, rulesFile: string): TopLevelSpe
           y: { field: "lr", type: "quantitative" as const, title: "lr", scale: { type: "log" as const }, axis: { format: "~e", values: logTicks(positiveLr.map((row) => row.lr)) } },
         },
       },
-      ...(kinds.length > 0 ? [ruleLayer(true)] : []),
+      ...(kinds.length > 0 ? ruleLayers(true) : []),
     ],
   };
   // vega measures text by estimate, generously: long lines would widen the picture, so wrap at "; ".
