@@ -255,14 +255,13 @@ function metricName(ref: MetricRef, callback: CheckedCallback, options: Record<s
 const ALIASES: Readonly<Record<string, string>> = { acc: "accuracy", accuracy: "acc", val_acc: "val_accuracy", val_accuracy: "val_acc" };
 
 /**
- * Every epoch-level metric a rule reads must be in the history (else the rule
- * could never act as it would in training); with no history, no rule may read
- * one. Batch rules are reported as not simulated instead.
+ * Every metric a rule reads must be in the history (else the rule could never
+ * act as it would in training); with no history, no rule may read one.
  */
 function checkMetrics(callback: CheckedCallback, options: Record<string, unknown>, history: History | undefined, file: string, isEnabled: (at: string) => boolean): void {
   const recorded = new Set(history?.metrics ?? []);
+  // Batch rules too: the engine checks every rule's metrics against what the fit loop reports.
   for (const rule of callback.rules) {
-    if (rule.event === "batchBegin" || rule.event === "batchEnd") continue;
     const at = `${file}:${rule.rule.span.start.line}:${rule.rule.span.start.column}`;
     if (!isEnabled(at)) continue;
     // Without a history no metric is reported: `log to` and the like still run (with the rate alone).
