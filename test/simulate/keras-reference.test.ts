@@ -1,6 +1,7 @@
-// cbc simulate against Keras' own callbacks: EarlyStopping and ReduceLROnPlateau re-stated here line by
-// line from Keras 3's sources (keras/src/callbacks/early_stopping.py, reduce_lr_on_plateau.py), run on
-// many seeded histories; simulate's stop epoch, restored epoch and learning rate by epoch must agree.
+// cbc simulate against Keras' own callbacks: EarlyStopping, ReduceLROnPlateau and ModelCheckpoint's
+// save_best_only re-stated here line by line from Keras 3's sources (keras/src/callbacks/
+// early_stopping.py, reduce_lr_on_plateau.py, model_checkpoint.py), run on many seeded histories;
+// simulate's stop epoch, restored epoch, learning rate by epoch and saves must agree.
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import type { History } from "../../src/simulate/history.js";
@@ -97,6 +98,20 @@ function kerasReduceLr(values: number[], o: { factor: number; patience: number; 
   return { stopEpoch: null, restoredEpoch: null, lr: rates };
 }
 
+/** keras.callbacks.ModelCheckpoint(save_best_only=True), mode min: the epochs it saves at. */
+function kerasBestCheckpoints(values: number[], initialValueThreshold: number | null): number[] {
+  let best = initialValueThreshold ?? Infinity;
+  const saves: number[] = [];
+  values.forEach((current, epoch) => {
+    // monitor_op is np.less: a NaN never saves, a tie neither.
+    if (current < best) {
+      best = current;
+      saves.push(epoch);
+    }
+  });
+  return saves;
+}
+
 const earlyStopping = readFileSync(new URL("../../src/std/early-stopping.rules", import.meta.url), "utf8");
 const reduceLr = readFileSync(new URL("../../src/std/reduce-lr-on-plateau.rules", import.meta.url), "utf8");
 const SEEDS = Array.from({ length: 40 }, (_, i) => i + 1);
@@ -139,5 +154,24 @@ describe("ReduceLROnPlateau: simulate agrees with Keras", () => {
       reductions += result.firings.length;
     }
     expect(reductions).toBeGreaterThan(SEEDS.length);
+  });
+});
+
+describe("ModelCheckpoint(save_best_only): simulate saves where Keras does", () => {
+  const checkpoint = readFileSync(new URL("../../src/std/model-checkpoint.rules", import.meta.url), "utf8");
+  test.each([null, 1.0])("initial_value_threshold %s", async (threshold) => {
+    let saves = 0;
+    for (const seed of SEEDS) {
+      const values = series(seed + 200, 60, true);
+      const expected = kerasBestCheckpoints(values, threshold).map((epoch) => `ckpt/${String(epoch + 1).padStart(2, "0")}`);
+      const result = await simulate(checkpoint, {
+        fileName: "model-checkpoint.rules",
+        history: toHistory(values),
+        options: { filepath: "ckpt/{epoch:02d}", saveBestOnly: true, ...(threshold === null ? {} : { initialValueThreshold: threshold }) },
+      });
+      expect({ seed, saves: result.saves }).toEqual({ seed, saves: expected });
+      saves += expected.length;
+    }
+    expect(saves).toBeGreaterThan(SEEDS.length);
   });
 });
