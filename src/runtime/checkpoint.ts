@@ -17,6 +17,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
 import { PREVIOUS_SUFFIX, removePath, statOrUndefined, writeDirectoryAtomic } from "./atomic.js";
+import { checkState, StateError } from "./state.js";
 
 export const MODEL_JSON_FILE = "model.json";
 export const WEIGHTS_BIN_FILE = "weights.bin";
@@ -298,6 +299,15 @@ export interface CheckpointScore {
   direction: "min" | "max";
 }
 
+/** The checkpoints a CheckpointKeeper keeps, with their order and scores. */
+export interface CheckpointKeeperState {
+  v: 1;
+  keep: number;
+  rank: CheckpointRank;
+  sequence: number;
+  entries: KeptCheckpoint[];
+}
+
 interface KeptCheckpoint {
   path: string;
   /** Order of the latest write; higher is newer. */
@@ -352,6 +362,22 @@ export class CheckpointKeeper {
     const entries = [...this.entries.values()];
     if (this.rank === "newest") return entries.sort((a, b) => b.sequence - a.sequence);
     return entries.sort((a, b) => goodness(b.score) - goodness(a.score) || a.sequence - b.sequence);
+  }
+
+  /** Call when no add() is pending (the engine awaits each save). */
+  state(): CheckpointKeeperState {
+    const entries = [...this.entries.values()].map((entry) => structuredClone(entry));
+    return { v: 1, keep: this.keep, rank: this.rank, sequence: this.sequence, entries };
+  }
+
+  restoreState(saved: unknown): void {
+    const state = checkState<CheckpointKeeperState>("checkpoint keeper", saved, 1);
+    if (state.keep !== this.keep || state.rank !== this.rank) {
+      throw new StateError(`checkpoint keeper: saved for keep ${state.keep} (${state.rank}), this one keeps ${this.keep} (${this.rank})`);
+    }
+    this.entries.clear();
+    for (const entry of state.entries) this.entries.set(path.resolve(entry.path), { ...entry });
+    this.sequence = state.sequence;
   }
 
   private async record(checkpointPath: string, score: CheckpointScore | undefined): Promise<void> {
