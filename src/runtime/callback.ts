@@ -4,19 +4,20 @@
 // Generated classes only say which rules fire when.
 import * as tf from "@tensorflow/tfjs";
 import { WriteError } from "./atomic.js";
-import { CheckpointKeeper, saveModel } from "./checkpoint.js";
-import { CsvLogger } from "./csv.js";
+import { CheckpointKeeper, saveModel, type CheckpointKeeperState } from "./checkpoint.js";
+import { CsvLogger, type CsvLoggerState } from "./csv.js";
 import { formatTemplate, type FormatArg } from "./format.js";
-import { MetricHistory } from "./history.js";
+import { MetricHistory, type MetricHistoryState } from "./history.js";
 import { OptionsError } from "./options.js";
 import { readMetrics, type Logs } from "./logs.js";
 import { getLearningRate, setLearningRate } from "./lr.js";
 import { resolveMode, type Direction, type Mode } from "./modes.js";
 import { pyRepr } from "./pyfloat.js";
 import { ProgressRenderer, progressPlan } from "./progress.js";
-import { scalarsForLogs, TensorBoardWriter } from "./tensorboard.js";
-import { ImprovesTracker, PlateauTracker } from "./trackers.js";
-import { BestWeights } from "./weights.js";
+import { checkState, StateError, stringifyState, type TensorSink, type TensorSource } from "./state.js";
+import { scalarsForLogs, TensorBoardWriter, type TensorBoardWriterState } from "./tensorboard.js";
+import { ImprovesTracker, PlateauTracker, type ImprovesTrackerState, type PlateauTrackerState } from "./trackers.js";
+import { BestWeights, type BestWeightsState } from "./weights.js";
 
 export type { Logs };
 
@@ -127,6 +128,33 @@ export class Predicate {
   ) {
     if (captureWeights) this.bestWeights = new BestWeights();
   }
+}
+
+/**
+ * Everything a RulesCallback has learned during a fit (BackupAndRestore saves
+ * it): the clock, `let` variables, firings, each predicate's tracker and best
+ * weights, metric histories, `keep K` lists, and the open CSV logs and
+ * TensorBoard event files with their lengths. The learning rate is the
+ * optimizer's, saved with it; the progress bar is display only and starts afresh.
+ */
+export interface RulesCallbackState {
+  v: 1;
+  className: string;
+  clock: { epoch: number; batch: number; step: number; elapsed: number };
+  variables: Record<string, number>;
+  firings: Firing[];
+  predicates: Array<{ tracker: PlateauTrackerState | ImprovesTrackerState; bestWeights?: BestWeightsState }>;
+  histories: Record<string, MetricHistoryState>;
+  keepers: Record<string, CheckpointKeeperState>;
+  csvLogs: CsvLoggerState[];
+  tensorboards: TensorBoardWriterState[];
+}
+
+/** What must match for a saved state to be restored into a callback: its class and its options. */
+export interface CallbackSignature {
+  className: string;
+  /** The parsed options as JSON; functions (hooks, schedules) appear as "[function]". */
+  options: string;
 }
 
 const YIELD_EVERY_MS = 100;
@@ -699,6 +727,91 @@ export abstract class RulesCallback extends tf.Callback {
   /** Free best-weight snapshots. Train end does it too; call it after a fit that failed, if the callback will not be used again. */
   dispose(): void {
     for (const predicate of this.predicates) predicate.bestWeights?.dispose();
+  }
+
+  // ------------------------------------------------------------ backup and restore
+
+  /** The class and options a saved state belongs to (BackupAndRestore compares them). */
+  signature(): CallbackSignature {
+    return { className: this.spec.className, options: stringifyState(this.options) };
+  }
+
+  /** Everything this callback has learned in the current fit; best-weight tensors go to `sink`. Call between events. */
+  async state(sink: TensorSink): Promise<RulesCallbackState> {
+    const keepers: Record<string, CheckpointKeeperState> = {};
+    for (const [key, keeper] of this.keepers) keepers[key] = keeper.state();
+    const histories: Record<string, MetricHistoryState> = {};
+    for (const [metric, history] of this.histories) histories[metric] = history.state();
+    const csvLogs: CsvLoggerState[] = [];
+    for (const logger of this.csvLoggers.values()) csvLogs.push(await logger.state());
+    const tensorboards: TensorBoardWriterState[] = [];
+    for (const board of this.boards.values()) tensorboards.push(await board.state());
+    return {
+      v: 1,
+      className: this.spec.className,
+      clock: { epoch: this.epoch, batch: this.batch, step: this.step, elapsed: this.elapsed },
+      variables: { ...this.v },
+      firings: structuredClone(this.firings),
+      predicates: this.predicates.map((predicate) => ({
+        tracker: predicate.tracker.state(),
+        ...(predicate.bestWeights && { bestWeights: predicate.bestWeights.state(sink) }),
+      })),
+      histories,
+      keepers,
+      csvLogs,
+      tensorboards,
+    };
+  }
+
+  /**
+   * Puts a saved state back, after train begin (which resets everything): the
+   * fit goes on as if it had never stopped. CSV logs and event files are cut
+   * back to their saved length and reopened for appending.
+   */
+  async restoreState(saved: unknown, source: TensorSource): Promise<void> {
+    const state = checkState<RulesCallbackState>(this.spec.className, saved, 1);
+    if (state.className !== this.spec.className) {
+      throw new StateError(`${this.spec.className}: the saved state belongs to ${state.className}`);
+    }
+    if (state.predicates.length !== this.predicates.length) {
+      throw new StateError(`${this.spec.className}: the saved state has ${state.predicates.length} predicates, this class ${this.predicates.length}`);
+    }
+    for (const metric of Object.keys(state.histories)) {
+      if (!this.histories.has(metric)) throw new StateError(`${this.spec.className}: the saved state has a history of ${metric}, this class none`);
+    }
+    this.predicates.forEach((predicate, index) => {
+      const saved = state.predicates[index];
+      predicate.tracker.restoreState(saved.tracker);
+      if (predicate.bestWeights) predicate.bestWeights.restoreState(saved.bestWeights ?? { v: 1 }, source, this.model);
+    });
+    for (const [metric, history] of this.histories) {
+      const savedHistory = state.histories[metric];
+      if (savedHistory === undefined) history.reset();
+      else history.restoreState(savedHistory);
+    }
+    this.keepers.clear();
+    for (const [key, savedKeeper] of Object.entries(state.keepers)) {
+      const keeper = new CheckpointKeeper(savedKeeper.keep, savedKeeper.rank);
+      keeper.restoreState(savedKeeper);
+      this.keepers.set(key, keeper);
+    }
+    this.epoch = state.clock.epoch;
+    this.batch = state.clock.batch;
+    this.step = state.clock.step;
+    this.startedAt = performance.now() - state.clock.elapsed * 1000;
+    this.v = { ...state.variables };
+    this.firings.splice(0, this.firings.length, ...state.firings);
+    // The writers belong to this fit: writersForThisFit() must not close them.
+    await this.closeWriters();
+    this.writersFit = this.startedAt;
+    for (const savedLog of state.csvLogs) {
+      const logger = await CsvLogger.resume(savedLog);
+      this.csvLoggers.set(logger.path, logger);
+    }
+    for (const savedBoard of state.tensorboards) {
+      const board = await TensorBoardWriter.resume(savedBoard);
+      this.boards.set(board.logDir, board);
+    }
   }
 
   // ------------------------------------------------------------ default hooks: keep the clock right

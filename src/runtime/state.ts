@@ -86,11 +86,17 @@ function isSpecialNumber(value: number): boolean {
   return !Number.isFinite(value) || Object.is(value, -0);
 }
 
-/** JSON.stringify that keeps every number exactly, NaN, +-Infinity and -0 included. */
+/**
+ * JSON.stringify that keeps every number exactly, NaN, +-Infinity and -0
+ * included. A function (a hook or schedule among options) is written as
+ * "[function]": its code cannot be saved, only that it is there.
+ */
 export function stringifyState(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    typeof item === "number" && isSpecialNumber(item) ? { [NUMBER_KEY]: Object.is(item, -0) ? "-0" : String(item) } : item,
-  );
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (typeof item === "number" && isSpecialNumber(item)) return { [NUMBER_KEY]: Object.is(item, -0) ? "-0" : String(item) };
+    if (typeof item === "function") return "[function]";
+    return item;
+  });
 }
 
 /** The inverse of stringifyState. Throws SyntaxError on text that is not JSON. */
