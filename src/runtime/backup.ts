@@ -127,6 +127,8 @@ export class BackupAndRestore extends tf.Callback {
   private step = 0;
   /** saveFreq N: the state of this epoch's start, written at the next multiple of N. */
   private unwritten: Snapshot | undefined;
+  /** `latest` could not be read (restore fell back to `previous`): it must not become `previous`. */
+  private latestDamaged = false;
 
   constructor(options: BackupAndRestoreOptions) {
     super();
@@ -355,7 +357,11 @@ export class BackupAndRestore extends tf.Callback {
 
   private async write(snapshot: Snapshot): Promise<void> {
     try {
-      if (this.options.doubleCheckpoint && (await statOrUndefined(this.latest)) !== undefined) {
+      if (this.latestDamaged) {
+        // `previous` is the backup this run resumed from: keep it, drop the damaged one.
+        await removePath(this.latest);
+        this.latestDamaged = false;
+      } else if (this.options.doubleCheckpoint && (await statOrUndefined(this.latest)) !== undefined) {
         // Keep the latest complete backup as `previous`; `latest` is missing until the new one is in place.
         await removePath(this.previous);
         await fs.rename(this.latest, this.previous);
@@ -378,6 +384,7 @@ export class BackupAndRestore extends tf.Callback {
     const candidates = [this.latest, this.latest + PREVIOUS_SUFFIX];
     if (this.options.doubleCheckpoint) candidates.push(this.previous, this.previous + PREVIOUS_SUFFIX);
     let failure: BackupError | undefined;
+    this.latestDamaged = false;
     for (const dir of candidates) {
       if ((await statOrUndefined(dir).catch(() => undefined)) === undefined) continue;
       try {
@@ -386,6 +393,7 @@ export class BackupAndRestore extends tf.Callback {
         if (!(error instanceof BackupError) || !this.options.doubleCheckpoint || error.tooNew) throw error;
         console.warn(`BackupAndRestore: ${error.message}; trying the previous backup`);
         failure ??= error;
+        if (dir.startsWith(this.latest)) this.latestDamaged = true;
       }
     }
     if (failure !== undefined) throw failure;
