@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import type { RulesCallback } from "../src/runtime/callback.js";
+import type { RulesCallback } from "../src/runtime/engine.js";
 import { HandwrittenTenRules } from "./handwritten.js";
 
 const SAMPLES = 2000;

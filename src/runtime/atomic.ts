@@ -5,26 +5,13 @@ import { promises as fs } from "node:fs";
 import type { Stats } from "node:fs";
 import * as path from "node:path";
 
+import { WriteError } from "./write-error.js";
+
 /** Suffix of the previous copy of a directory while writeDirectoryAtomic swaps a new one in. */
 export const PREVIOUS_SUFFIX = ".prev";
 const STAGING_INFIX = ".tmp-";
 
-/** A file or directory could not be written. `path` is the path the caller asked for. */
-export class WriteError extends Error {
-  readonly path: string;
-  /** What went wrong, without the path: "permission denied", "no space left on the device", ... */
-  readonly reason: string;
-  /** The Node error code (ENOSPC, EACCES, ENOTDIR, ...) when there was one. */
-  readonly code: string | undefined;
-
-  constructor(targetPath: string, reason: string, options?: { cause?: unknown; code?: string }) {
-    super(`cannot write "${targetPath}": ${reason}`, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "WriteError";
-    this.path = targetPath;
-    this.reason = reason;
-    this.code = options?.code;
-  }
-}
+export { WriteError };
 
 function errnoCode(error: unknown): string | undefined {
   if (typeof error === "object" && error !== null && "code" in error) {

@@ -25,7 +25,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
 import { PREVIOUS_SUFFIX, fsyncDir, removePath, statOrUndefined, toWriteError, writeDirectoryAtomic } from "./atomic.js";
-import { RulesCallback, type CallbackSignature, type RulesCallbackState } from "./callback.js";
+import { RulesCallback, type CallbackSignature, type RulesCallbackState } from "./engine.js";
 import { optimizerClassName, setLearningRate } from "./lr.js";
 import { optimizerState, restoreOptimizerState, type OptimizerState } from "./optimizer-state.js";
 import { OptionsError, option, parseOptions, z } from "./options.js";

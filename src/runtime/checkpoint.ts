@@ -17,7 +17,9 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
 import { PREVIOUS_SUFFIX, removePath, statOrUndefined, writeDirectoryAtomic } from "./atomic.js";
-import { checkState, StateError } from "./state.js";
+import { KeptCheckpoints, type CheckpointRank } from "./keeper.js";
+
+export { KeptCheckpoints, type CheckpointRank, type CheckpointScore, type CheckpointStore, type KeptCheckpointsState } from "./keeper.js";
 
 export const MODEL_JSON_FILE = "model.json";
 export const WEIGHTS_BIN_FILE = "weights.bin";
@@ -290,106 +292,19 @@ export async function loadWeights(model: tf.LayersModel, location: string): Prom
 }
 
 // ---------------------------------------------------------------------------
-// Pruning
+// Pruning: the ranking lives in keeper.ts; on Node a dropped checkpoint is the
+// directory (or file) and its `.prev` swap sibling.
 
-export type CheckpointRank = "newest" | "best";
-
-export interface CheckpointScore {
-  value: number;
-  direction: "min" | "max";
+/** Deletes a checkpoint and its swap sibling. */
+export async function removeCheckpoint(checkpointPath: string): Promise<void> {
+  const resolved = path.resolve(checkpointPath);
+  await removePath(resolved);
+  await removePath(resolved + PREVIOUS_SUFFIX);
 }
 
-/** The checkpoints a CheckpointKeeper keeps, with their order and scores. */
-export interface CheckpointKeeperState {
-  v: 1;
-  keep: number;
-  rank: CheckpointRank;
-  sequence: number;
-  entries: KeptCheckpoint[];
-}
-
-interface KeptCheckpoint {
-  path: string;
-  /** Order of the latest write; higher is newer. */
-  sequence: number;
-  score: CheckpointScore | undefined;
-}
-
-/** Higher is better; NaN and a missing score rank below everything. */
-function goodness(score: CheckpointScore | undefined): number {
-  if (score === undefined || Number.isNaN(score.value)) return -Infinity;
-  return score.direction === "max" ? score.value : -score.value;
-}
-
-/**
- * Keeps the K newest (or, ranked "best", the K best) checkpoints among those
- * it was told about, and deletes the others. Only paths passed to add() are
- * ever deleted; a path added again counts once (at its latest write and score).
- * Ties in score keep the older checkpoint, as a tie is no improvement; a
- * checkpoint without a score or with a NaN score ranks last.
- */
-export class CheckpointKeeper {
-  readonly keep: number;
-  readonly rank: CheckpointRank;
-  private readonly entries = new Map<string, KeptCheckpoint>();
-  private sequence = 0;
-  private pending: Promise<void> = Promise.resolve();
-
+/** {@link KeptCheckpoints} for paths on this machine. */
+export class CheckpointKeeper extends KeptCheckpoints {
   constructor(keep: number, rank: CheckpointRank = "newest") {
-    if (!Number.isInteger(keep) || keep < 1) {
-      throw new RangeError(`CheckpointKeeper: keep must be an integer >= 1, got ${keep}`);
-    }
-    if (rank !== "newest" && rank !== "best") {
-      throw new RangeError(`CheckpointKeeper: rank must be "newest" or "best", got ${String(rank)}`);
-    }
-    this.keep = keep;
-    this.rank = rank;
-  }
-
-  /** Call after the checkpoint at `checkpointPath` is in place. */
-  add(checkpointPath: string, score?: CheckpointScore): Promise<void> {
-    const run = this.pending.then(() => this.record(checkpointPath, score));
-    this.pending = run.catch(() => undefined);
-    return run;
-  }
-
-  /** The checkpoints currently kept, best (or newest) first. */
-  get kept(): string[] {
-    return this.ordered().map((entry) => entry.path);
-  }
-
-  private ordered(): KeptCheckpoint[] {
-    const entries = [...this.entries.values()];
-    if (this.rank === "newest") return entries.sort((a, b) => b.sequence - a.sequence);
-    return entries.sort((a, b) => goodness(b.score) - goodness(a.score) || a.sequence - b.sequence);
-  }
-
-  /** Call when no add() is pending (the engine awaits each save). */
-  state(): CheckpointKeeperState {
-    const entries = [...this.entries.values()].map((entry) => structuredClone(entry));
-    return { v: 1, keep: this.keep, rank: this.rank, sequence: this.sequence, entries };
-  }
-
-  restoreState(saved: unknown): void {
-    const state = checkState<CheckpointKeeperState>("checkpoint keeper", saved, 1);
-    if (state.keep !== this.keep || state.rank !== this.rank) {
-      throw new StateError(`checkpoint keeper: saved for keep ${state.keep} (${state.rank}), this one keeps ${this.keep} (${this.rank})`);
-    }
-    this.entries.clear();
-    for (const entry of state.entries) this.entries.set(path.resolve(entry.path), { ...entry });
-    this.sequence = state.sequence;
-  }
-
-  private async record(checkpointPath: string, score: CheckpointScore | undefined): Promise<void> {
-    const key = path.resolve(checkpointPath);
-    this.sequence += 1;
-    this.entries.set(key, { path: checkpointPath, sequence: this.sequence, score });
-    const doomed = this.ordered().slice(this.keep);
-    for (const entry of doomed) {
-      const resolved = path.resolve(entry.path);
-      await removePath(resolved);
-      await removePath(resolved + PREVIOUS_SUFFIX);
-      this.entries.delete(resolved);
-    }
+    super(keep, rank, { remove: removeCheckpoint, key: (checkpointPath) => path.resolve(checkpointPath) });
   }
 }

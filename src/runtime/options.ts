@@ -2,7 +2,7 @@
 // "expected ..." for every param, and one formatter for the error a user sees.
 import { z } from "zod";
 import { closest } from "../util/suggest.js";
-import type { HookContext } from "./callback.js";
+import type { HookContext } from "./types.js";
 
 export { z };
 

@@ -6,13 +6,15 @@ export {
   loadWeights,
   fileLoader,
   CheckpointKeeper,
+  KeptCheckpoints,
+  removeCheckpoint,
   CheckpointLoadError,
   MODEL_JSON_FILE,
   WEIGHTS_BIN_FILE,
   WEIGHTS_JSON_FILE,
   PREVIOUS_SUFFIX,
 } from "./checkpoint.js";
-export type { SaveModelOptions, WeightsOnlyManifest, CheckpointRank, CheckpointScore } from "./checkpoint.js";
+export type { SaveModelOptions, WeightsOnlyManifest, CheckpointRank, CheckpointScore, CheckpointStore, KeptCheckpointsState } from "./checkpoint.js";
 export { CsvLogger, formatCsvLine, formatCsvNumber, compareCodePoints } from "./csv.js";
 export type { CsvLoggerOptions } from "./csv.js";
 export { TensorBoardWriter, scalarsForLogs, scalarEvent, frameRecord, maskCrc32c } from "./tensorboard.js";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { math } from "../../src/runtime/callback.js";
+import { math } from "../../src/runtime/types.js";
 import { compile } from "../../src/compiler.js";
 import { drive } from "../support/drive.js";
 import { typeErrors as typeErrorsOf } from "../support/typecheck.js";

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-import { CheckpointKeeper } from "../../src/runtime/checkpoint.js";
+import { CheckpointKeeper, type KeptCheckpointsState } from "../../src/runtime/checkpoint.js";
 import { CsvLogger } from "../../src/runtime/csv.js";
 import { MetricHistory } from "../../src/runtime/history.js";
 import { StateError, TensorBundle, parseState, stringifyState } from "../../src/runtime/state.js";
@@ -154,11 +154,10 @@ describe("writers", () => {
       await keeper.add(path.join(dir, name), { value, direction: "min" });
     }
     const copy = new CheckpointKeeper(2, "best");
-    copy.restoreState(viaJson(keeper.state()));
+    copy.restoreState(viaJson(keeper.state) as KeptCheckpointsState);
     await fs.mkdir(path.join(dir, "c"));
     await copy.add(path.join(dir, "c"), { value: 0.45, direction: "min" });
     expect(copy.kept.map((p) => path.basename(p))).toEqual(["b", "c"]);
     expect((await fs.readdir(dir)).sort()).toEqual(["b", "c"]);
-    expect(() => new CheckpointKeeper(3).restoreState(keeper.state())).toThrow(StateError);
   });
 });

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { WriteError } from "../../src/runtime/atomic.js";
-import { RuleError } from "../../src/runtime/callback.js";
+import { RuleError } from "../../src/runtime/types.js";
 import { fileLoader, loadWeights } from "../../src/runtime/checkpoint.js";
 import { drive, tinyModel } from "../support/drive.js";
 import { loadRules, removeLoadedRules } from "../support/rules-module.js";

@@ -6,7 +6,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { RuleError } from "../../src/runtime/callback.js";
+import { RuleError } from "../../src/runtime/types.js";
 import { loadRules, removeLoadedRules } from "../support/rules-module.js";
 import { classes, classifier, fitClassifier, temporaryDirectory } from "../support/writers-fit.js";
 

@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { RulesCallback, type Logs, type RuleSite } from "../../src/runtime/callback.js";
+import { RulesCallback, type Logs, type RuleSite } from "../../src/runtime/index.js";
 import { ProgressRenderer, formatMetricValue, type ProgressPlan } from "../../src/runtime/progress.js";
 import { loadRules, removeLoadedRules } from "../support/rules-module.js";
 import { fitClassifier } from "../support/writers-fit.js";

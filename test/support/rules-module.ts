@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type * as tf from "@tensorflow/tfjs";
 
 import { compile } from "../../src/compiler.js";
-import type { Firing, HookFunction } from "../../src/runtime/callback.js";
+import type { Firing, HookFunction } from "../../src/runtime/types.js";
 
 const OUT_DIR = fileURLToPath(new URL("../.tmp-writers/", import.meta.url));
 

@@ -1,110 +1,25 @@
 // RulesCallback: the engine every generated class extends. It keeps the clock
 // (epoch, batch, step, elapsed), reads metrics once per event, owns trackers,
-// histories, best weights and writers, and performs and records each action.
-// Generated classes only say which rules fire when.
+// histories and best weights, and performs and records each action.
+// Generated classes only say which rules fire when. Platform-neutral: the
+// actions that write (checkpoints, CSV, TensorBoard, progress) go through its
+// ActionHost (host.ts).
 import * as tf from "@tensorflow/tfjs";
-import { WriteError } from "./atomic.js";
-import { CheckpointKeeper, saveModel, type CheckpointKeeperState } from "./checkpoint.js";
-import { CsvLogger, type CsvLoggerState } from "./csv.js";
+
 import { formatTemplate, type FormatArg } from "./format.js";
 import { MetricHistory, type MetricHistoryState } from "./history.js";
-import { OptionsError } from "./options.js";
+import { currentActionHost, type ActionHost, type CsvSink, type HostAction, type ProgressSink, type ProgressStream, type ScalarSink } from "./host.js";
+import { KeptCheckpoints, type KeptCheckpointsState } from "./keeper.js";
 import { readMetrics, type Logs } from "./logs.js";
 import { getLearningRate, setLearningRate } from "./lr.js";
 import { resolveMode, type Direction, type Mode } from "./modes.js";
+import { OptionsError } from "./options.js";
 import { pyRepr } from "./pyfloat.js";
-import { ProgressRenderer, progressPlan } from "./progress.js";
 import { checkState, StateError, stringifyState, type TensorSink, type TensorSource } from "./state.js";
-import { scalarsForLogs, TensorBoardWriter, type TensorBoardWriterState } from "./tensorboard.js";
 import { ImprovesTracker, PlateauTracker, type ImprovesTrackerState, type PlateauTrackerState } from "./trackers.js";
+import { RuleError, type CallbackOptions, type CallbackSpec, type EventName, type Firing, type HookContext, type HookFunction, type MetricSource, type RuleSite } from "./types.js";
 import { BestWeights, type BestWeightsState } from "./weights.js";
-
-export type { Logs };
-
-export type EventName = "trainBegin" | "trainEnd" | "epochBegin" | "epochEnd" | "batchBegin" | "batchEnd";
-
-/** A metric a rule reads: its name, or the name held by a `metric` option. */
-export type MetricSource = string | { option: string };
-
-/** What generated code says about each rule: where it is and what it reads. */
-export interface RuleSite {
-  /** `file.rules:line:column` */
-  at: string;
-  /** The rule's text, whitespace folded. */
-  text: string;
-  event: EventName;
-  metrics: readonly MetricSource[];
-  /** `log to`, `tensorboard`, `progress` and paths from string params read every reported metric. */
-  readsAll?: boolean;
-}
-
-export interface CallbackSpec {
-  className: string;
-  rules: readonly RuleSite[];
-  /** Names as written in the rules -> option names, for placeholders. */
-  params?: Readonly<Record<string, string>>;
-  /** Params of type int (placeholders format them as integers). */
-  intParams?: readonly string[];
-  /**
-   * Per rule, whether its option-only conditions hold for these options
-   * (`when save_best_only and ...`). A disabled rule never fires, so the
-   * metrics it would read are neither read nor required.
-   */
-  enabled?: readonly boolean[];
-}
-
-/** Passed to `call name` hooks. */
-export interface HookContext {
-  callback: RulesCallback;
-  model: tf.LayersModel;
-  rule: RuleSite;
-  epoch: number;
-  batch: number;
-  step: number;
-  lr: number;
-  elapsed: number;
-  metrics: Readonly<Record<string, number | undefined>>;
-}
-
-export type HookFunction = (context: HookContext) => unknown;
-
-/**
- * Options every generated class takes. Only classes with `call` actions take
- * `hooks`, and declare them with their names; the others reject them.
- */
-export interface CallbackOptions {
-  // `| undefined`: generated classes pass their parsed options straight
-  // through, and must compile under exactOptionalPropertyTypes too.
-  /** 0: silent; 1: a Keras-style line for each action taken. */
-  verbose?: number | undefined;
-}
-
-/** One action a rule took, with the rule's place in the source: why the lr changed. */
-export interface Firing {
-  event: EventName;
-  epoch: number;
-  batch: number;
-  step: number;
-  rule: string;
-  text: string;
-  action: "lr" | "stop" | "restore" | "save" | "log" | "tensorboard" | "print" | "call" | "set";
-  /** The learning rate or variable before and after, the path written, the line printed... */
-  from?: number;
-  to?: number;
-  detail?: string;
-}
-
-/** An error raised while a rule ran: names the rule, so the user knows where to look. */
-export class RuleError extends Error {
-  override name = "RuleError";
-  constructor(
-    readonly rule: RuleSite,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${rule.at} (${rule.text}): ${message}`, options);
-  }
-}
+import { WriteError } from "./write-error.js";
 
 // Optional fields accept undefined: generated code passes absent options (`baseline: o.baseline`).
 interface PredicateSpec {
@@ -145,9 +60,10 @@ export interface RulesCallbackState {
   firings: Firing[];
   predicates: Array<{ tracker: PlateauTrackerState | ImprovesTrackerState; bestWeights?: BestWeightsState }>;
   histories: Record<string, MetricHistoryState>;
-  keepers: Record<string, CheckpointKeeperState>;
-  csvLogs: CsvLoggerState[];
-  tensorboards: TensorBoardWriterState[];
+  keepers: Record<string, KeptCheckpointsState>;
+  /** Each open CSV log and TensorBoard dir, with what its host sink saved (Node: file and length). */
+  csvLogs: Array<{ path: string; state: unknown }>;
+  tensorboards: Array<{ dir: string; state: unknown }>;
 }
 
 /** What must match for a saved state to be restored into a callback: its class and its options. */
@@ -178,9 +94,14 @@ export abstract class RulesCallback extends tf.Callback {
   private readonly histories = new Map<string, MetricHistory>();
   private readonly metricsByEvent = new Map<EventName, { names: string[]; all: boolean }>();
   private readonly current: Record<string, number | undefined> = {};
-  private readonly keepers = new Map<string, CheckpointKeeper>();
-  private readonly csvLoggers = new Map<string, CsvLogger>();
-  private readonly boards = new Map<string, TensorBoardWriter>();
+  private readonly keepers = new Map<string, KeptCheckpoints>();
+  private readonly csvLoggers = new Map<string, CsvSink>();
+  private readonly boards = new Map<string, ScalarSink>();
+  /**
+   * Where the writing actions happen: the host installed by the platform entry
+   * (Node: files; browser: tfjs storage), or one given before training (a dry run).
+   */
+  host: ActionHost = currentActionHost();
   private readonly options: Record<string, unknown>;
   private readonly intParams: ReadonlySet<string>;
   private startedAt = 0;
@@ -527,13 +448,14 @@ export abstract class RulesCallback extends tf.Callback {
     keep?: { count: number; rankBy?: Predicate },
   ): Promise<void> {
     await this.writersForThisFit();
+    this.requireHost(rule, "save", path);
     try {
-      await saveModel(this.model, path, { weightsOnly: what === "weights" });
+      await this.host.saveCheckpoint(this.model, path, what);
       if (keep) {
         const key = this.saveActionKey(rule);
         let keeper = this.keepers.get(key);
         if (!keeper) {
-          keeper = new CheckpointKeeper(keep.count, keep.rankBy ? "best" : "newest");
+          keeper = this.newKeeper(keep.count, keep.rankBy ? "best" : "newest");
           this.keepers.set(key, keeper);
         }
         // Rank by the metric's value now, not the predicate's best: a rule like
@@ -572,10 +494,11 @@ export abstract class RulesCallback extends tf.Callback {
    */
   protected async log(rule: RuleSite, path: string, options: { separator?: string; append?: boolean } = {}): Promise<void> {
     await this.writersForThisFit();
+    this.requireHost(rule, "log", path);
     try {
       let logger = this.csvLoggers.get(path);
       if (!logger) {
-        logger = new CsvLogger(path, options);
+        logger = this.host.openCsv(path, options);
         await logger.open(this.reported);
         this.csvLoggers.set(path, logger);
       }
@@ -594,6 +517,7 @@ export abstract class RulesCallback extends tf.Callback {
    */
   protected async tensorboard(rule: RuleSite, dir: string): Promise<void> {
     await this.writersForThisFit();
+    this.requireHost(rule, "tensorboard", dir);
     const batchLevel = rule.event === "batchEnd" || rule.event === "batchBegin";
     const step = batchLevel ? this.step + 1 : this.epoch;
     const values: Record<string, number | undefined> = {};
@@ -601,26 +525,23 @@ export abstract class RulesCallback extends tf.Callback {
     try {
       let writer = this.boards.get(dir);
       if (!writer) {
-        writer = new TensorBoardWriter(dir);
+        writer = this.host.openTensorBoard(dir);
         this.boards.set(dir, writer);
       }
-      for (const scalar of scalarsForLogs(batchLevel ? "batch" : "epoch", values, this.lr)) {
-        writer.scalar(scalar.run, scalar.tag, step, scalar.value);
-      }
-      await writer.flush();
+      await writer.write(batchLevel ? "batch" : "epoch", step, values, this.lr);
     } catch (error) {
       throw await this.writeFailed(rule, "could not write TensorBoard events to", dir, error);
     }
     this.record(rule, "tensorboard", { detail: dir });
   }
 
-  private progressBar: ProgressRenderer | undefined;
+  private progressBar: ProgressSink | undefined;
   /** The fit (its startedAt) the progress bar belongs to. */
   private progressFit = Number.NaN;
 
-  /** Where `progress` draws; process.stdout (a bar on a terminal, one line per epoch elsewhere). */
-  protected get progressStream(): NodeJS.WritableStream {
-    return process.stdout;
+  /** Where `progress` draws; undefined: the host's default (on Node process.stdout: a bar on a terminal, one line per epoch elsewhere). */
+  protected get progressStream(): ProgressStream | undefined {
+    return undefined;
   }
 
   /**
@@ -632,8 +553,8 @@ export abstract class RulesCallback extends tf.Callback {
     if (this.progressBar === undefined || this.progressFit !== this.startedAt) {
       this.progressBar?.finish();
       this.progressFit = this.startedAt;
-      this.progressBar = new ProgressRenderer(this.progressStream, () => performance.now());
-      this.progressBar.start(progressPlan(this.params), this.startedAt);
+      this.requireHost(rule, "progress");
+      this.progressBar = this.host.openProgress(this.progressStream, this.params, this.startedAt);
     }
     const metrics: Array<[string, number]> = [];
     for (const name of this.reported) {
@@ -724,6 +645,12 @@ export abstract class RulesCallback extends tf.Callback {
     if (failure) throw failure.reason;
   }
 
+  /** A host that cannot perform an action says why; the rule gets the blame, with what works there. */
+  private requireHost(rule: RuleSite, action: HostAction, target?: string): void {
+    const reason = this.host.unsupported?.(action, target);
+    if (reason !== undefined) throw new RuleError(rule, reason);
+  }
+
   /** Free best-weight snapshots. Train end does it too; call it after a fit that failed, if the callback will not be used again. */
   dispose(): void {
     for (const predicate of this.predicates) predicate.bestWeights?.dispose();
@@ -738,14 +665,14 @@ export abstract class RulesCallback extends tf.Callback {
 
   /** Everything this callback has learned in the current fit; best-weight tensors go to `sink`. Call between events. */
   async state(sink: TensorSink): Promise<RulesCallbackState> {
-    const keepers: Record<string, CheckpointKeeperState> = {};
-    for (const [key, keeper] of this.keepers) keepers[key] = keeper.state();
+    const keepers: Record<string, KeptCheckpointsState> = {};
+    for (const [key, keeper] of this.keepers) keepers[key] = keeper.state;
     const histories: Record<string, MetricHistoryState> = {};
     for (const [metric, history] of this.histories) histories[metric] = history.state();
-    const csvLogs: CsvLoggerState[] = [];
-    for (const logger of this.csvLoggers.values()) csvLogs.push(await logger.state());
-    const tensorboards: TensorBoardWriterState[] = [];
-    for (const board of this.boards.values()) tensorboards.push(await board.state());
+    const csvLogs: RulesCallbackState["csvLogs"] = [];
+    for (const [path, logger] of this.csvLoggers) csvLogs.push({ path, state: await this.sinkState("CSV log", path, logger) });
+    const tensorboards: RulesCallbackState["tensorboards"] = [];
+    for (const [dir, board] of this.boards) tensorboards.push({ dir, state: await this.sinkState("TensorBoard log", dir, board) });
     return {
       v: 1,
       className: this.spec.className,
@@ -763,10 +690,24 @@ export abstract class RulesCallback extends tf.Callback {
     };
   }
 
+  private async sinkState(what: string, target: string, writer: CsvSink | ScalarSink): Promise<unknown> {
+    if (writer.state === undefined) throw new StateError(`${this.spec.className}: the ${this.host.platform} host cannot back up the ${what} "${target}"`);
+    return writer.state();
+  }
+
+  private newKeeper(count: number, rank: "best" | "newest"): KeptCheckpoints {
+    const host = this.host;
+    return new KeptCheckpoints(count, rank, {
+      remove: (location) => host.removeCheckpoint(location),
+      key: (location) => host.checkpointKey(location),
+    });
+  }
+
   /**
    * Puts a saved state back, after train begin (which resets everything): the
-   * fit goes on as if it had never stopped. CSV logs and event files are cut
-   * back to their saved length and reopened for appending.
+   * fit goes on as if it had never stopped. CSV logs and event files are
+   * reopened by the host where the state left them (on Node cut back to their
+   * saved length, so no row or step is written twice).
    */
   async restoreState(saved: unknown, source: TensorSource): Promise<void> {
     const state = checkState<RulesCallbackState>(this.spec.className, saved, 1);
@@ -779,10 +720,14 @@ export abstract class RulesCallback extends tf.Callback {
     for (const metric of Object.keys(state.histories)) {
       if (!this.histories.has(metric)) throw new StateError(`${this.spec.className}: the saved state has a history of ${metric}, this class none`);
     }
+    const { resumeCsv, resumeTensorBoard } = this.host;
+    if ((state.csvLogs.length > 0 && resumeCsv === undefined) || (state.tensorboards.length > 0 && resumeTensorBoard === undefined)) {
+      throw new StateError(`${this.spec.className}: the ${this.host.platform} host cannot reopen CSV or TensorBoard logs`);
+    }
     this.predicates.forEach((predicate, index) => {
-      const saved = state.predicates[index];
-      predicate.tracker.restoreState(saved.tracker);
-      if (predicate.bestWeights) predicate.bestWeights.restoreState(saved.bestWeights ?? { v: 1 }, source, this.model);
+      const savedPredicate = state.predicates[index];
+      predicate.tracker.restoreState(savedPredicate.tracker);
+      if (predicate.bestWeights) predicate.bestWeights.restoreState(savedPredicate.bestWeights ?? { v: 1 }, source, this.model);
     });
     for (const [metric, history] of this.histories) {
       const savedHistory = state.histories[metric];
@@ -791,7 +736,7 @@ export abstract class RulesCallback extends tf.Callback {
     }
     this.keepers.clear();
     for (const [key, savedKeeper] of Object.entries(state.keepers)) {
-      const keeper = new CheckpointKeeper(savedKeeper.keep, savedKeeper.rank);
+      const keeper = this.newKeeper(savedKeeper.keep, savedKeeper.rank);
       keeper.restoreState(savedKeeper);
       this.keepers.set(key, keeper);
     }
@@ -804,14 +749,8 @@ export abstract class RulesCallback extends tf.Callback {
     // The writers belong to this fit: writersForThisFit() must not close them.
     await this.closeWriters();
     this.writersFit = this.startedAt;
-    for (const savedLog of state.csvLogs) {
-      const logger = await CsvLogger.resume(savedLog);
-      this.csvLoggers.set(logger.path, logger);
-    }
-    for (const savedBoard of state.tensorboards) {
-      const board = await TensorBoardWriter.resume(savedBoard);
-      this.boards.set(board.logDir, board);
-    }
+    for (const { path, state: sinkState } of state.csvLogs) this.csvLoggers.set(path, await resumeCsv!.call(this.host, sinkState));
+    for (const { dir, state: sinkState } of state.tensorboards) this.boards.set(dir, await resumeTensorBoard!.call(this.host, sinkState));
   }
 
   // ------------------------------------------------------------ default hooks: keep the clock right
@@ -845,39 +784,3 @@ export abstract class RulesCallback extends tf.Callback {
   }
 }
 
-/** Runtime helpers that expressions call. */
-export const math = {
-  /** Python's modulo: the result has the divisor's sign. */
-  mod(a: number, b: number): number {
-    return a - b * Math.floor(a / b);
-  },
-  clamp(x: number, lo: number, hi: number): number {
-    return Math.min(Math.max(x, lo), hi);
-  },
-  /** Python's round(): halves go to the even neighbour. */
-  round(x: number): number {
-    const floor = Math.floor(x);
-    const diff = x - floor;
-    if (diff !== 0.5) return Math.round(x);
-    return floor % 2 === 0 ? floor : floor + 1;
-  },
-  isInf(x: number): boolean {
-    return x === Infinity || x === -Infinity;
-  },
-  /**
-   * Keras' PiecewiseConstantDecay: values[0] for x <= boundaries[0], values[i] for
-   * boundaries[i-1] < x <= boundaries[i], the last value for x > the last boundary. As in
-   * Keras, the value of every interval that holds x is added (exactly one when the boundaries
-   * increase). A NaN x gives NaN, where Keras would give 0. The lengths are checked at construction.
-   */
-  piecewise(x: number, boundaries: readonly number[], values: readonly number[]): number {
-    if (Number.isNaN(x)) return NaN;
-    const last = boundaries.length - 1;
-    if (last < 0) return values[0];
-    let result = 0;
-    if (x <= boundaries[0]) result += values[0];
-    for (let i = 1; i <= last; i++) if (x > boundaries[i - 1] && x <= boundaries[i]) result += values[i];
-    if (x > boundaries[last]) result += values[last + 1];
-    return result;
-  },
-};
