@@ -127,9 +127,9 @@ async function runWithKills(
       // Anywhere in the first epochs of the fit (mid-epoch); at a random step of a backup write;
       // at a random step of a checkpoint save or CSV row.
       const kind = stats.kills % 3;
-      if (kind === 0) plan = { after: /^@restored/, nth: 1, ms: Math.floor(next() * 60) };
-      else if (kind === 1) plan = { after: /^@io .*backup/, nth: 1 + Math.floor(next() * 16), ms: 0 };
-      else plan = { after: /^@io .*(ckpt|log\.csv)/, nth: 1 + Math.floor(next() * 24), ms: 0 };
+      if (kind === 0) plan = { after: /^@restored/, nth: 1, ms: Math.floor(next() * 40) };
+      else if (kind === 1) plan = { after: /^@io .*backup/, nth: 1 + Math.floor(next() * 10), ms: 0 };
+      else plan = { after: /^@io .*(ckpt|log\.csv)/, nth: 1 + Math.floor(next() * 12), ms: 0 };
     }
     stats.starts += 1;
     const exit = await runChild(dir, { RESUME_IO_MARKERS: "1", ...env }, plan);
@@ -270,7 +270,7 @@ describe("a fit killed at random moments and restarted", () => {
     );
     expect(stats.kills).toBe(20);
     await expectSameAsReference(dir, reference);
-  });
+  }, 240_000);
 
   it("doubleCheckpoint, saveFreq in batches, a damaged latest backup: falls back to the previous one, same result", async () => {
     const dir = await newRunDir("double");
@@ -289,7 +289,7 @@ describe("a fit killed at random moments and restarted", () => {
     expect(damaged, `seed ${seed}: no kill left two backups to damage`).toBe(1);
     expect(stats.warnings.join("\n")).toMatch(/backup ".*latest[/\\]tensors\.bin": it is damaged \(its checksum does not match\); trying the previous backup/);
     await expectSameAsReference(dir, reference);
-  });
+  }, 120_000);
 
   it("without doubleCheckpoint a damaged backup stops the script with an error naming the file, and nothing is touched", async () => {
     const dir = await newRunDir("damaged");
