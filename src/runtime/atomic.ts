@@ -5,6 +5,7 @@ import { promises as fs } from "node:fs";
 import type { Stats } from "node:fs";
 import * as path from "node:path";
 
+import { StateError } from "./state.js";
 import { WriteError } from "./write-error.js";
 
 /** Suffix of the previous copy of a directory while writeDirectoryAtomic swaps a new one in. */
@@ -153,6 +154,24 @@ export async function writeFileAtomic(filePath: string, data: string | Uint8Arra
     throw await toWriteError(filePath, error);
   }
   await fsyncDir(dir);
+}
+
+/**
+ * Reopens a log file for appending where a backup left it: bytes written
+ * after `length` (by a run killed later) are cut off. A file shorter than
+ * that was changed since: a StateError naming it (`what`: "the CSV log").
+ */
+export async function reopenAt(filePath: string, length: number, what: string): Promise<fs.FileHandle> {
+  const info = await statOrUndefined(filePath).catch(() => undefined);
+  if (info === undefined || info.size < length) {
+    throw new StateError(`${what} "${filePath}" holds ${info?.size ?? 0} bytes, the backup recorded ${length}: it was changed or removed after the backup`);
+  }
+  try {
+    await fs.truncate(filePath, length);
+    return await fs.open(filePath, "a");
+  } catch (error) {
+    throw await toWriteError(filePath, error);
+  }
 }
 
 /** Removes a file or directory tree; a missing path is not an error. */

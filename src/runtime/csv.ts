@@ -3,9 +3,9 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
-import { WriteError, statOrUndefined, toWriteError } from "./atomic.js";
+import { WriteError, reopenAt, toWriteError } from "./atomic.js";
 import { pyRepr } from "./pyfloat.js";
-import { checkState, StateError } from "./state.js";
+import { checkState } from "./state.js";
 
 /** An open CSV log: its file, columns, and how many bytes of it are complete rows. */
 export interface CsvLoggerState {
@@ -180,18 +180,7 @@ export class CsvLogger {
     const state = checkState<CsvLoggerState>("CSV log", saved, 1);
     const logger = new CsvLogger(state.path, { separator: state.separator, append: state.append });
     logger.columns = [...state.columns];
-    const info = await statOrUndefined(state.path).catch(() => undefined);
-    if (info === undefined || info.size < state.length) {
-      throw new StateError(
-        `the CSV log "${state.path}" holds ${info?.size ?? 0} bytes, the backup recorded ${state.length}: it was changed or removed after the backup`,
-      );
-    }
-    try {
-      await fs.truncate(state.path, state.length);
-      logger.handle = await fs.open(state.path, "a");
-    } catch (error) {
-      throw await toWriteError(state.path, error);
-    }
+    logger.handle = await reopenAt(state.path, state.length, "the CSV log");
     logger.length = state.length;
     return logger;
   }

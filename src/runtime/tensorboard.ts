@@ -14,8 +14,8 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { WriteError, ensureDir, statOrUndefined, toWriteError } from "./atomic.js";
-import { checkState, StateError } from "./state.js";
+import { WriteError, ensureDir, reopenAt, toWriteError } from "./atomic.js";
+import { checkState } from "./state.js";
 import { DATA_CLASS_SCALAR, DT_FLOAT, encodeEvent } from "./tensorboard-proto.js";
 
 /** The event files a TensorBoardWriter has open, and how many bytes of each are complete records. */
@@ -238,19 +238,8 @@ export class TensorBoardWriter {
     const writer = new TensorBoardWriter(state.logDir);
     try {
       for (const entry of state.files) {
-        const info = await statOrUndefined(entry.path).catch(() => undefined);
-        if (info === undefined || info.size < entry.length) {
-          throw new StateError(
-            `the TensorBoard event file "${entry.path}" holds ${info?.size ?? 0} bytes, the backup recorded ${entry.length}: it was changed or removed after the backup`,
-          );
-        }
         const file = writer.runFile(entry.run);
-        try {
-          await fs.truncate(entry.path, entry.length);
-          file.handle = await fs.open(entry.path, "a");
-        } catch (error) {
-          throw await toWriteError(entry.path, error);
-        }
+        file.handle = await reopenAt(entry.path, entry.length, "the TensorBoard event file");
         file.path = entry.path;
         file.length = entry.length;
       }

@@ -3,12 +3,11 @@
 // mid-CSV-row) and restarted until it finishes; the result must equal one uninterrupted run bit for bit.
 // The moments come from a seeded generator: the seed is printed, and CBC_RESUME_SEED=<seed> replays it.
 import * as tf from "@tensorflow/tfjs";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { compile } from "../../src/compiler.js";
@@ -223,24 +222,13 @@ beforeAll(async () => {
   await fs.writeFile(path.join(cacheDir, "policy.ts"), compiled.files[0]!.text);
   const child = path.join(root, "test/fixtures/resume/child.ts");
   await fs.writeFile(
-    path.join(cacheDir, "entry.ts"),
+    path.join(cacheDir, `resume-entry-${process.pid}.ts`),
     `import { Policy } from "./policy.js";\nimport { main } from ${JSON.stringify(child)};\nawait main(Policy);\n`,
   );
-  entry = path.join(cacheDir, "entry.mjs");
-  const runtime = path.join(root, "src/runtime/index.ts");
-  await build({
-    entryPoints: [path.join(cacheDir, "entry.ts")],
-    outfile: entry,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    logLevel: "error",
-    packages: "external",
-    alias: { "cbc/runtime": runtime, "cbc-runtime": runtime },
-    banner: { js: 'import { createRequire as __cbcCreateRequire } from "node:module"; const require = __cbcCreateRequire(import.meta.url);' },
-    absWorkingDir: root,
-  });
+  // Bundled once by the project's TS runner, then started as a plain .mjs for every run.
+  const bundled = spawnSync(process.execPath, [path.join(root, "scripts/run-ts.mjs"), "--bundle-only", path.join(cacheDir, `resume-entry-${process.pid}.ts`)], { encoding: "utf8" });
+  expect(bundled.status, bundled.stderr).toBe(0);
+  entry = bundled.stdout.trim();
   reference = await newRunDir("reference");
   await runToEnd(reference);
   referenceResult = await readResult(reference);
@@ -248,6 +236,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (process.env.CBC_RESUME_KEEP === undefined) await fs.rm(cacheDir, { recursive: true, force: true });
+  if (entry && process.env.CBC_RESUME_KEEP === undefined) await fs.rm(entry, { force: true });
   if (work && process.env.CBC_RESUME_KEEP === undefined) await fs.rm(work, { recursive: true, force: true });
 });
 
