@@ -1,7 +1,7 @@
 // The checker: turns a parsed Program into the CheckedProgram the emitter
 // consumes, collecting every problem on the way. Linear in the size of the
 // file; never throws.
-import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { sortDiagnostics, type Diagnostic, type Related } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../util/suggest.js";
 import { EVENT_ORDER } from "./program.js";
 import type { Action, BlockItem, CallbackDecl, EventName, Expr, Ident, LetDecl, Name, Param, Program, Rule, Span, StringLit, Trigger } from "../syntax/ast.js";
@@ -17,7 +17,7 @@ import {
   type CheckedProgram,
   type CheckedRule,
 } from "./program.js";
-import { Reporter, foldSource } from "./report.js";
+import { CheckReporter, foldSource } from "./report.js";
 import { Scope, metricKey, showMetric } from "./scope.js";
 
 export interface CheckResult {
@@ -25,11 +25,9 @@ export interface CheckResult {
   diagnostics: Diagnostic[];
 }
 
-/** The order in which a callback's events are listed. */
-
 /** Checks a parsed file. `source` is the text the spans point into (for rule texts and quotes in messages). */
 export function checkProgram(program: Program, source: string): CheckResult {
-  const reporter = new Reporter(program.file, source);
+  const reporter = new CheckReporter(program.file, source);
   const checked: CheckedProgram = {
     file: program.file,
     source,
@@ -50,24 +48,23 @@ export function checkProgram(program: Program, source: string): CheckResult {
 
   const classes: { offset: number; callback: CheckedCallback }[] = [];
   const classNames = new Map<string, Span>();
+  let bareClass: Span | undefined;
   if (bareItems.length > 0) {
     const callback = new ClassChecker(reporter, checked, fileMetrics, undefined).check(fileClassName(program.file), [], bareItems, program.span);
     // Top-level lets without bare rules are checked, but make no class.
     if (bareItems.some((item) => item.kind === "rule")) {
       classes.push({ offset: bareItems[0].span.start.offset, callback });
-      classNames.set(callback.name, bareItems[0].span);
+      bareClass = bareItems[0].span;
+      classNames.set(callback.name, bareClass);
     }
   }
   for (const block of blocks) {
     const name = block.name.text;
     const clash = classNames.get(name);
     if (clash) {
-      reporter.report(
-        "CBC204",
-        block.name.span,
-        `two classes are named \`${name}\` (the other one starts on line ${clash.start.line})`,
-        "rename this callback",
-      );
+      reporter.report("CBC204", block.name.span, `two classes are named \`${name}\``, "rename this callback", [
+        { message: clash === bareClass ? `the rules outside any callback make the class \`${name}\`` : `the other class \`${name}\``, span: clash },
+      ]);
     } else {
       classNames.set(name, block.name.span);
     }
@@ -78,6 +75,11 @@ export function checkProgram(program: Program, source: string): CheckResult {
   checked.callbacks = classes.map((c) => c.callback);
   reportReservedClassNames(reporter, classNames, program.file);
   return { checked, diagnostics: sortDiagnostics(reporter.diagnostics) };
+}
+
+/** A note pointing at a predicate a `restore` may refer to. */
+function predicateNote(predicate: CheckedPredicate): Related {
+  return { message: `\`${predicate.node.kind}\` on \`${showMetric(predicate.metric)}\``, span: predicate.node.span };
 }
 
 function eventOf(trigger: Trigger): EventName {
@@ -109,7 +111,7 @@ class ClassChecker {
   private scope!: Scope;
 
   constructor(
-    private readonly reporter: Reporter,
+    private readonly reporter: CheckReporter,
     private readonly checked: CheckedProgram,
     private readonly fileMetrics: Name[],
     private readonly decl: CallbackDecl | undefined,
@@ -169,8 +171,11 @@ class ClassChecker {
     for (const param of params) {
       const checkedParam = this.checkParam(param);
       const name = checkedParam.name;
-      if (this.params.has(name)) {
-        this.reporter.report("CBC204", param.name.span, `param \`${name}\` is declared twice`, "rename or remove one of them");
+      const earlier = this.params.get(name);
+      if (earlier !== undefined) {
+        this.reporter.report("CBC204", param.name.span, `param \`${name}\` is declared twice`, "rename or remove one of them", [
+          { message: "first declared here", span: earlier.decl.name.span },
+        ]);
         continue;
       }
       const sameOption = optionNames.get(checkedParam.optionName);
@@ -180,6 +185,7 @@ class ClassChecker {
           param.name.span,
           `params \`${sameOption}\` and \`${name}\` would both be the option \`${checkedParam.optionName}\``,
           "rename one of them",
+          [{ message: `\`${sameOption}\` is declared here`, span: (this.params.get(sameOption) as CheckedParam).decl.name.span }],
         );
         continue;
       }
@@ -233,13 +239,13 @@ class ClassChecker {
     const range = param.range;
     if (!range) return;
     if (checkedParam.type !== "int" && checkedParam.type !== "number") {
-      this.reporter.report("CBC300", range.span, `only int and number params take a range, and \`${checkedParam.name}\` is ${checkedParam.type}`, "remove the range");
+      this.reporter.report("CBC314", range.span, `only int and number params take a range, and \`${checkedParam.name}\` is ${checkedParam.type}`, "remove the range");
       return;
     }
     const bound = (expr: Expr): number | undefined => {
       const value = foldConstant(expr);
       if (value === undefined || Number.isNaN(value)) {
-        this.reporter.report("CBC300", expr.span, `a range bound must be a constant number, got \`${this.reporter.quote(expr.span)}\``, "write a number, e.g. `>= 0`");
+        this.reporter.report("CBC308", expr.span, `a range bound must be a constant number, got \`${this.reporter.quote(expr.span)}\``, "write a number, e.g. `>= 0`");
         return undefined;
       }
       return value;
@@ -368,8 +374,11 @@ class ClassChecker {
   private declareLets(decls: LetDecl[]): void {
     for (const decl of decls) {
       const name = decl.name.text;
-      if (this.lets.has(name)) {
-        this.reporter.report("CBC204", decl.name.span, `\`let ${name}\` is declared twice`, "rename or remove one of them");
+      const earlier = this.lets.get(name);
+      if (earlier !== undefined) {
+        this.reporter.report("CBC204", decl.name.span, `\`let ${name}\` is declared twice`, "rename or remove one of them", [
+          { message: "first declared here", span: earlier.name.span },
+        ]);
       } else if (isBuiltin(name)) {
         this.reporter.report("CBC206", decl.name.span, `\`let ${name}\` would hide the builtin \`${name}\``, `choose another name, e.g. \`${name}_0\``);
       } else if (this.params.has(name)) {
@@ -504,7 +513,7 @@ class ClassChecker {
     if (local?.kind === "param" && local.param.type === "string") {
       if (!local.param.optional) return local.param;
       this.reporter.report(
-        "CBC300",
+        "CBC307",
         node.span,
         `\`${name}\` is optional and may be absent, and ${label} needs a value`,
         `give it a default (\`${name}: string = "..."\`), or drop the \`?\` to make it a required option`,
@@ -524,7 +533,7 @@ class ClassChecker {
     const what =
       local.kind === "let" ? "a `let` variable" : local.kind === "builtin" ? "a builtin number" : `${local.param.type === "int" || local.param.type === "enum" ? "an" : "a"} ${local.param.type} param`;
     this.reporter.report(
-      "CBC300",
+      "CBC310",
       node.span,
       `${label} takes ${literal.replace(/, e\.g\..*$/, "")} or a string param, and \`${name}\` is ${what}`,
       local.kind === "param" ? `declare it \`${name}: string\`, or write ${literal}` : `write ${literal}, or declare a string param`,
@@ -606,6 +615,7 @@ class ClassChecker {
         action.span,
         `this rule has ${facts.predicates.length} predicates (on ${names}): \`restore best weights\` cannot tell which one judged the best epoch`,
         `name the metric: \`restore best weights of ${example}\``,
+        facts.predicates.map(predicateNote),
       );
     }
     return undefined;
@@ -638,6 +648,7 @@ class ClassChecker {
         metric.span,
         `${all.length} predicates watch \`${metric.text}\` in this callback: \`restore best weights of ${metric.text}\` cannot tell which one judged the best epoch`,
         "put the restore in the rule of the predicate you mean",
+        all.map(predicateNote),
       );
     }
     return undefined;
@@ -656,7 +667,7 @@ const MODULE_NAMES = new Set([
 ]);
 
 /** Each class also emits `<Name>Options`, `<Name>Schema` and `<Name>Rules`: no class may take one of those names either. */
-function reportReservedClassNames(reporter: Reporter, classNames: Map<string, Span>, file: string): void {
+function reportReservedClassNames(reporter: CheckReporter, classNames: Map<string, Span>, file: string): void {
   const derived = new Map<string, string>();
   for (const name of classNames.keys()) {
     for (const suffix of ["Options", "Schema", "Rules"]) derived.set(`${name}${suffix}`, name);

@@ -16,7 +16,7 @@ import {
 } from "./names.js";
 import { OPERAND_SPECS, type ValueSpec, validateValue } from "./options.js";
 import type { CheckedParam, CheckedPredicate, MetricRef, Resolution } from "./program.js";
-import type { Reporter } from "./report.js";
+import type { CheckReporter } from "./report.js";
 import { metricKey, type LocalName, type Scope } from "./scope.js";
 import { DURATION_HINT, LIST_HINT, metricParamHint, type ExprType } from "./types.js";
 
@@ -92,7 +92,7 @@ export class ExpressionChecker {
   readonly piecewisePairs: { boundaries: string; values: string }[] = [];
 
   constructor(
-    private readonly reporter: Reporter,
+    private readonly reporter: CheckReporter,
     private readonly scope: Scope,
     private readonly resolutions: Map<Ident | Name, Resolution>,
     private readonly placeholders: Map<StringLit, Map<number, Resolution>>,
@@ -130,7 +130,7 @@ export class ExpressionChecker {
         return this.isTest(expr, site);
       case "list":
         this.reporter.report(
-          "CBC300",
+          "CBC311",
           expr.span,
           "a list can only be written as the default of a `number[]` param",
           "declare a param such as `boundaries: number[] = [100, 200]` and use its name",
@@ -181,15 +181,15 @@ export class ExpressionChecker {
         );
         return false;
       case "metric":
-        this.reporter.report("CBC300", node.span, `\`${q}\` is a metric param: it names a metric and is not a number`, metricParamHint(q));
+        this.reporter.report("CBC306", node.span, `\`${q}\` is a metric param: it names a metric and is not a number`, metricParamHint(q));
         return false;
       case "bool":
-        this.reporter.report("CBC300", node.span, `\`${q}\` is true or false, but a number is needed here`);
+        this.reporter.report("CBC306", node.span, `\`${q}\` is true or false, but a number is needed here`);
         return false;
       case "string": {
         const isParam = node.kind === "ident";
         this.reporter.report(
-          "CBC300",
+          "CBC306",
           node.span,
           isParam ? `\`${q}\` is a string param and cannot be used as a number` : `a string cannot be used as a number`,
           isParam ? "a string param can be a predicate's `mode` or be shown in a string placeholder" : "write a number here",
@@ -199,11 +199,11 @@ export class ExpressionChecker {
       case "fn": {
         const param = node.kind === "ident" ? this.scope.params.get(node.name) : undefined;
         const args = (param?.fnArgs ?? ["x"]).join(", ");
-        this.reporter.report("CBC300", node.span, `\`${q}\` is a function: call it to get a number`, `e.g. \`${q}(${args})\``);
+        this.reporter.report("CBC306", node.span, `\`${q}\` is a function: call it to get a number`, `e.g. \`${q}(${args})\``);
         return false;
       }
       case "list":
-        this.reporter.report("CBC300", node.span, `\`${q}\` is a list of numbers, and a number is needed here`, LIST_HINT);
+        this.reporter.report("CBC306", node.span, `\`${q}\` is a list of numbers, and a number is needed here`, LIST_HINT);
         return false;
     }
   }
@@ -225,7 +225,7 @@ export class ExpressionChecker {
 
   private notStatic(span: Span, name: string, label: string): void {
     this.reporter.report(
-      "CBC300",
+      "CBC308",
       span,
       `\`${name}\` is not known when the callback is constructed: ${label} must be built from literals and params`,
       "write a number or use a param of the callback",
@@ -234,7 +234,7 @@ export class ExpressionChecker {
 
   private optionalMisused(span: Span, param: CheckedParam): void {
     this.reporter.report(
-      "CBC300",
+      "CBC307",
       span,
       `\`${param.name}\` is optional and may be absent, so it cannot be used in an expression`,
       `give it a default (\`${param.name}: ${param.type} = ...\`), or use it only as a whole predicate option (\`baseline ${param.name}\`)`,
@@ -443,7 +443,7 @@ export class ExpressionChecker {
         this.record(arg, { kind: "param", param: param.name });
         if (!param.optional) return param;
         this.reporter.report(
-          "CBC300",
+          "CBC307",
           arg.span,
           `\`${param.name}\` is optional and may be absent, so \`${PIECEWISE}\` cannot read it`,
           `give it a default (\`${param.name}: number[] = [...]\`), or drop the \`?\` to make it a required option`,
@@ -454,7 +454,7 @@ export class ExpressionChecker {
     const ordinal = index === 0 ? "second" : "third";
     if (arg.kind === "list") {
       this.reporter.report(
-        "CBC300",
+        "CBC311",
         arg.span,
         `the ${ordinal} argument of \`${PIECEWISE}\` (the ${role}) must be a \`number[]\` param, not a list written in place`,
         `declare \`${example}\` in the callback's params and pass \`${role}\``,
@@ -466,7 +466,7 @@ export class ExpressionChecker {
     const q = this.reporter.quote(arg.span);
     const local = arg.kind === "ident" && !arg.quoted ? this.scope.lookup(arg.name) : undefined;
     this.reporter.report(
-      "CBC300",
+      "CBC311",
       arg.span,
       `the ${ordinal} argument of \`${PIECEWISE}\` (the ${role}) must be a \`number[]\` param, and \`${q}\` is ${local ? describeLocal(local) : type === "metric" ? "a metric param" : "not one"}`,
       `declare \`${example}\` in the callback's params and pass \`${role}\``,
@@ -487,7 +487,7 @@ export class ExpressionChecker {
     this.record(expr.callee, { kind: "param", param: param.name });
     if (param.type !== "fn") {
       this.reporter.report(
-        "CBC300",
+        "CBC312",
         expr.callee.span,
         `\`${param.name}\` is ${param.type === "int" ? "an" : "a"} ${param.type} param, not a function`,
         `declare it as a function to call it: \`${param.name}: fn(x)\``,
@@ -537,7 +537,7 @@ export class ExpressionChecker {
   private metricArgument(arg: Expr, what: string, example: string, site: Site): MetricRef | undefined {
     if (arg.kind === "ident") return this.metricName(arg, arg.name, arg.quoted === true, what);
     this.check(arg, site);
-    this.reporter.report("CBC300", arg.span, `${what} takes a metric name, not an expression`, `write e.g. \`${example}\``);
+    this.reporter.report("CBC309", arg.span, `${what} takes a metric name, not an expression`, `write e.g. \`${example}\``);
     return undefined;
   }
 
@@ -560,7 +560,7 @@ export class ExpressionChecker {
     }
     this.record(node, this.localResolution(local));
     this.reporter.report(
-      "CBC300",
+      "CBC309",
       node.span,
       `${what} takes a metric, and \`${name}\` is ${describeLocal(local)}`,
       "name a metric (`val_loss`) or a param declared `: metric`",
@@ -598,7 +598,7 @@ export class ExpressionChecker {
           break;
         case "cooldown":
           if (expr.kind === "improves") {
-            this.reporter.report("CBC300", option.span, "`improves` takes no cooldown; only `plateau` does", "remove `cooldown ...`");
+            this.reporter.report("CBC314", option.span, "`improves` takes no cooldown; only `plateau` does", "remove `cooldown ...`");
             this.check(option.value, { kind: "static", label: "cooldown" });
           } else {
             this.staticOperand(option.value, "cooldown", OPERAND_SPECS.cooldown, true, true);
@@ -656,7 +656,7 @@ export class ExpressionChecker {
         }
       } else if (param.type !== "string") {
         this.reporter.report(
-          "CBC300",
+          "CBC310",
           value.span,
           `mode takes min, max or auto, and \`${param.name}\` is ${param.type === "int" ? "an" : "a"} ${param.type} param`,
           `declare it as \`${param.name}: "min" | "max" | "auto" = "auto"\``,
@@ -769,11 +769,11 @@ export class ExpressionChecker {
     } else if (local?.kind === "param") {
       const param = local.param;
       if (param.type === "fn") {
-        this.reporter.report("CBC300", span, `\`{${name}}\` shows a value, and \`${name}\` is a function`, `show its result in a variable instead`);
+        this.reporter.report("CBC313", span, `\`{${name}}\` shows a value, and \`${name}\` is a function`, `show its result in a variable instead`);
         return undefined;
       }
       if (param.type === "number[]") {
-        this.reporter.report("CBC300", span, `\`{${name}}\` shows one value, and \`${name}\` is a list of numbers`, LIST_HINT);
+        this.reporter.report("CBC313", span, `\`{${name}}\` shows one value, and \`${name}\` is a list of numbers`, LIST_HINT);
         return undefined;
       }
       if (param.type === "metric") {

@@ -1,6 +1,5 @@
 // Collecting diagnostics, and quoting source text in messages.
-import { catalogue, type DiagnosticCode } from "../diagnostics/catalogue.js";
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { Reporter } from "../diagnostics/reporter.js";
 import type { Span } from "../syntax/ast.js";
 
 // Strings and backquoted names (possibly unterminated), comments, whitespace, anything else.
@@ -27,35 +26,34 @@ export function foldSource(text: string): string {
   return pieces.join("");
 }
 
-export class Reporter {
-  readonly diagnostics: Diagnostic[] = [];
+/** The checker's reporter: it quotes source text in messages and stays quiet inside nodes the parser recovered. */
+export class CheckReporter extends Reporter {
   /**
    * While set, reports are dropped: the parser already reported an error in
    * a node its recovery cut short, and what is left of it would only cascade.
    */
-  private muted = false;
+  private quiet = false;
 
   constructor(
-    readonly file: string,
+    file: string,
     readonly source: string,
-  ) {}
+  ) {
+    super(file);
+  }
 
   /** Runs `check` with reports dropped when `recovered` is set. */
   quietIf<T>(recovered: boolean | undefined, check: () => T): T {
-    if (!recovered || this.muted) return check();
-    this.muted = true;
+    if (!recovered || this.quiet) return check();
+    this.quiet = true;
     try {
       return check();
     } finally {
-      this.muted = false;
+      this.quiet = false;
     }
   }
 
-  report(code: DiagnosticCode, span: Span, message: string, hint?: string): void {
-    if (this.muted) return;
-    const diagnostic: Diagnostic = { code, severity: catalogue[code].severity, message, file: this.file, span };
-    if (hint !== undefined) diagnostic.hint = hint;
-    this.diagnostics.push(diagnostic);
+  protected override muted(): boolean {
+    return this.quiet;
   }
 
   /** The source of a span, folded and shortened, for quoting in a message. */

@@ -5,7 +5,7 @@ import type { LetDecl, Span } from "../syntax/ast.js";
 import { TFJS_REPORTED_METRICS, isUsuallyReported } from "./metrics.js";
 import { BUILTINS, isBuiltin, type BuiltinName } from "./names.js";
 import { canonicalMetric, type CheckedParam, type MetricRef } from "./program.js";
-import type { Reporter } from "./report.js";
+import type { CheckReporter } from "./report.js";
 
 /** A name that is not a metric: let variable, param or builtin, in that order. */
 export type LocalName =
@@ -27,7 +27,7 @@ export class Scope {
   private cachedCandidates: string[] | undefined;
 
   constructor(
-    private readonly reporter: Reporter,
+    private readonly reporter: CheckReporter,
     readonly params: ReadonlyMap<string, CheckedParam>,
     readonly lets: ReadonlyMap<string, LetDecl>,
     readonly declaredMetrics: ReadonlySet<string> | undefined,

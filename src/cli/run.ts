@@ -88,6 +88,15 @@ async function runCommand(argv: readonly string[], io: CliIO): Promise<number> {
       exitCode = await compileCommand(inputs, options, io);
     });
 
+  program
+    .command("explain")
+    .description("explain a diagnostic code (title, meaning, an example, the fix); without a code, list every code")
+    .argument("[code]", "a code such as CBC200 (or 200)")
+    .action(async (code: string | undefined) => {
+      const { codeOf, codeTable, explanation } = await import("./explain.js");
+      io.stdout.write(`${code === undefined ? codeTable() : await explanation(codeOf(code), { color: false })}\n`);
+    });
+
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {

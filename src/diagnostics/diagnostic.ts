@@ -4,6 +4,12 @@ import type { DiagnosticCode } from "./catalogue.js";
 
 export type Severity = "error" | "warning";
 
+/** Another place in the same file that explains a diagnostic (LSP `relatedInformation`; a `note:` frame in the terminal). */
+export interface Related {
+  message: string;
+  span: Span;
+}
+
 export interface Diagnostic {
   code: DiagnosticCode;
   severity: Severity;
@@ -12,6 +18,8 @@ export interface Diagnostic {
   span: Span;
   /** What to write instead, or a did-you-mean. */
   hint?: string;
+  /** The other places the message speaks of: the first of two duplicates, the opening of an unclosed block, ... */
+  related?: Related[];
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -1,5 +1,6 @@
 // Diagnostics for people (rustc-style code frames) and for tools (a stable JSON shape).
 import pc from "picocolors";
+import type { Span } from "../syntax/ast.js";
 import type { Diagnostic, Severity } from "./diagnostic.js";
 
 export interface RenderOptions {
@@ -15,15 +16,20 @@ const MAX_FRAME_WIDTH = 120;
 const WINDOW_LEAD = 30;
 
 /**
- * One diagnostic as a code frame:
+ * One diagnostic as a code frame, then a `note:` frame for each related place:
  *
  * ```
- * error[CBC200]: unknown metric `val_los`
- *  --> train.rules:3:6
+ * error[CBC204]: param `x` is declared twice
+ *  --> train.rules:1:20
  *   |
- * 3 | when val_los plateau 10 then lr *= 0.1
- *   |      ^^^^^^^
- *   = hint: did you mean `val_loss`?
+ * 1 | callback A(x: int, x: int) {
+ *   |                    ^
+ *   = hint: rename or remove one of them
+ * note: first declared here
+ *  --> train.rules:1:12
+ *   |
+ * 1 | callback A(x: int, x: int) {
+ *   |            -
  * ```
  *
  * A span over several lines is underlined on its first line, to that line's end.
@@ -32,30 +38,42 @@ const WINDOW_LEAD = 30;
 export function renderDiagnostic(d: Diagnostic, source: string, options: RenderOptions): string {
   const c = pc.createColors(options.color);
   const severityColor = d.severity === "error" ? c.red : c.yellow;
-  const lineNumber = String(d.span.start.line);
-  const pad = " ".repeat(lineNumber.length);
-  const bar = c.bold(c.blue("|"));
+  const related = d.related ?? [];
+  const width = Math.max(...[d.span, ...related.map((r) => r.span)].map((span) => String(span.start.line).length));
+  const pad = " ".repeat(width);
   const out: string[] = [];
   out.push(`${c.bold(severityColor(`${d.severity}[${d.code}]`))}${c.bold(`: ${printable(d.message)}`)}`);
-  out.push(`${pad}${c.bold(c.blue("-->"))} ${printable(d.file)}:${d.span.start.line}:${d.span.start.column}`);
-
-  const line = sourceLine(source, d.span.start.line);
-  if (line !== undefined) {
-    const startIndex = clamp(d.span.start.column - 1, 0, line.length);
-    const endIndex =
-      d.span.end.line === d.span.start.line ? clamp(d.span.end.column - 1, startIndex, line.length) : line.length;
-    const frame = frameLine(line, startIndex, endIndex);
-    out.push(`${pad} ${bar}`);
-    out.push(`${c.bold(c.blue(lineNumber))} ${bar} ${frame.text}`.trimEnd());
-    out.push(`${pad} ${bar} ${" ".repeat(frame.caretStart)}${c.bold(severityColor("^".repeat(frame.caretWidth)))}`);
-  }
+  out.push(...codeFrame(d.file, d.span, source, pad, (carets) => c.bold(severityColor("^".repeat(carets))), c));
   if (d.hint !== undefined && d.hint !== "") {
     const hintLines = printable(d.hint).split("\n");
     const continuation = `\n${pad}         `;
     out.push(`${pad} ${c.bold(c.blue("="))} ${c.bold("hint")}: ${hintLines.join(continuation)}`);
   }
+  for (const note of related) {
+    out.push(`${c.bold(c.green("note"))}${c.bold(`: ${printable(note.message)}`)}`);
+    out.push(...codeFrame(d.file, note.span, source, pad, (carets) => c.bold(c.blue("-".repeat(carets))), c));
+  }
   return out.join("\n");
 }
+
+/** ` --> file:line:col` and, when the line exists, the line with `mark` under the span. */
+function codeFrame(file: string, span: Span, source: string, pad: string, mark: (carets: number) => string, c: Colors): string[] {
+  const bar = c.bold(c.blue("|"));
+  const lineNumber = String(span.start.line).padStart(pad.length);
+  const out = [`${pad}${c.bold(c.blue("-->"))} ${printable(file)}:${span.start.line}:${span.start.column}`];
+  const line = sourceLine(source, span.start.line);
+  if (line !== undefined) {
+    const startIndex = clamp(span.start.column - 1, 0, line.length);
+    const endIndex = span.end.line === span.start.line ? clamp(span.end.column - 1, startIndex, line.length) : line.length;
+    const frame = frameLine(line, startIndex, endIndex);
+    out.push(`${pad} ${bar}`);
+    out.push(`${c.bold(c.blue(lineNumber))} ${bar} ${frame.text}`.trimEnd());
+    out.push(`${pad} ${bar} ${" ".repeat(frame.caretStart)}${mark(frame.caretWidth)}`);
+  }
+  return out;
+}
+
+type Colors = ReturnType<typeof pc.createColors>;
 
 /** `2 errors, 1 warning`; `no problems` when both are zero. */
 export function renderSummary(errors: number, warnings: number, options: RenderOptions = { color: false }): string {
@@ -75,7 +93,8 @@ export interface JsonPosition {
 
 /**
  * The JSON form of a diagnostic, as `cbc --format json` prints it. The shape is
- * stable: every key is always present (`hint` is `null` when there is none),
+ * stable: every key is always present (`hint` is `null` when there is none,
+ * `related` is `[]`),
  * in this order; `end` is the position just after the span's last character.
  */
 export interface JsonDiagnostic {
@@ -83,8 +102,15 @@ export interface JsonDiagnostic {
   severity: Severity;
   message: string;
   file: string;
-  span: { start: JsonPosition; end: JsonPosition };
+  span: JsonSpan;
   hint: string | null;
+  /** Other places the message speaks of, in the same file (LSP `relatedInformation`); `[]` when none. */
+  related: { message: string; span: JsonSpan }[];
+}
+
+export interface JsonSpan {
+  start: JsonPosition;
+  end: JsonPosition;
 }
 
 export function toJson(diagnostics: readonly Diagnostic[]): JsonDiagnostic[] {
@@ -93,9 +119,14 @@ export function toJson(diagnostics: readonly Diagnostic[]): JsonDiagnostic[] {
     severity: d.severity,
     message: d.message,
     file: d.file,
-    span: { start: position(d.span.start), end: position(d.span.end) },
+    span: jsonSpan(d.span),
     hint: d.hint ?? null,
+    related: (d.related ?? []).map((r) => ({ message: r.message, span: jsonSpan(r.span) })),
   }));
+}
+
+function jsonSpan(span: Span): JsonSpan {
+  return { start: position(span.start), end: position(span.end) };
 }
 
 function position(p: JsonPosition): JsonPosition {

@@ -2,7 +2,33 @@
 // with spans. Tolerates the holes error recovery leaves: what parsed is kept, and a construct
 // that cannot be whole (a rule without a trigger, a let without a value) is dropped.
 import { tokenMatcher, type CstNode, type IToken, type TokenType } from "chevrotain";
+import type { DiagnosticCode } from "../diagnostics/catalogue.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { Reporter } from "../diagnostics/reporter.js";
+import type {
+  ActionCstNode,
+  ActionsCstNode,
+  ArithmeticCstNode,
+  AtRuleCstNode,
+  CallbackHeadCstNode,
+  EveryRuleCstNode,
+  ExpressionCstNode,
+  LetDeclCstNode,
+  MetricNameCstNode,
+  MetricsDeclCstNode,
+  OnRuleCstNode,
+  OperandCstNode,
+  ParamCstNode,
+  ParamListCstNode,
+  ParamRangeCstNode,
+  ParamTypeCstNode,
+  PredicateOptionCstNode,
+  PrimaryCstNode,
+  RuleCstNode,
+  StatementCstNode,
+  TermCstNode,
+  WhenRuleCstNode,
+} from "../../grammar/cst.js";
 import type {
   Action,
   AssignOp,
@@ -85,42 +111,34 @@ export class LineMap {
 }
 
 interface Context {
-  file: string;
   lines: LineMap;
-  diagnostics: Diagnostic[];
+  reporter: Reporter;
   /** Set while building an item when some CST node in it was cut short by error recovery. */
   recovered: boolean;
 }
 
 // ---------------------------------------------------------------- CST access
 
-function tokensOf(node: CstNode, key: string): IToken[] {
-  const list = node.children[key] as IToken[] | undefined;
+// Children are read through grammar/cst.d.ts (generated from the grammar), so a label or rule
+// renamed in grammar/parser.ts is a type error here. The types say what a complete parse holds;
+// error recovery may leave any child out, so every child is read as possibly absent.
+
+/** The real tokens of a child list: tokens invented by in-rule recovery carry no text or position. */
+function real(list: readonly IToken[] | undefined): IToken[] {
   if (list === undefined) return [];
-  // Tokens invented by in-rule recovery carry no text or position.
   for (const token of list) {
     if (token.isInsertedInRecovery === true) return list.filter((t) => t.isInsertedInRecovery !== true);
   }
-  return list;
+  return [...list];
 }
 
-function tokenOf(node: CstNode, key: string): IToken | undefined {
-  const list = node.children[key] as IToken[] | undefined;
+/** The first real token of a child list. */
+function first(list: readonly IToken[] | undefined): IToken | undefined {
   if (list === undefined) return undefined;
   for (const token of list) {
     if (token.isInsertedInRecovery !== true) return token;
   }
   return undefined;
-}
-
-/** Each CST key holds either tokens or nodes (labels are never shared between the two). */
-function nodesOf(node: CstNode, key: string): CstNode[] {
-  return (node.children[key] as CstNode[] | undefined) ?? [];
-}
-
-function nodeOf(node: CstNode, key: string): CstNode | undefined {
-  const list = node.children[key];
-  return list === undefined ? undefined : (list[0] as CstNode);
 }
 
 /** Notes that error recovery cut this node short (Chevrotain flags the node it resynced in). */
@@ -144,15 +162,8 @@ function lastSpan(...spans: Array<Span | undefined>): Span | undefined {
   return last;
 }
 
-function report(ctx: Context, code: Diagnostic["code"], span: Span, message: string, hint?: string): void {
-  ctx.diagnostics.push({
-    code,
-    severity: "error",
-    message,
-    file: ctx.file,
-    span,
-    ...(hint !== undefined ? { hint } : {}),
-  });
+function report(ctx: Context, code: DiagnosticCode, span: Span, message: string, hint?: string): void {
+  ctx.reporter.report(code, span, message, hint);
 }
 
 // ---------------------------------------------------------------- file level
@@ -162,19 +173,19 @@ export class AstBuilder {
   private readonly ctx: Context;
 
   constructor(file: string, lines: LineMap) {
-    this.ctx = { file, lines, diagnostics: [], recovered: false };
+    this.ctx = { lines, reporter: new Reporter(file), recovered: false };
   }
 
   /** Problems found while building: strings, numbers, misplaced predicates, repeated options. */
   get diagnostics(): Diagnostic[] {
-    return this.ctx.diagnostics;
+    return this.ctx.reporter.diagnostics;
   }
 
   /** A `statement` CST: metrics, let or rule; undefined if too little of it parsed. */
-  statement(node: CstNode): BlockItem | undefined {
+  statement(node: StatementCstNode): BlockItem | undefined {
     const ctx = this.ctx;
     ctx.recovered = node.recoveredNode === true;
-    const inner = nodeOf(node, "metricsDecl") ?? nodeOf(node, "letDecl") ?? nodeOf(node, "rule");
+    const inner = node.children.metricsDecl?.[0] ?? node.children.letDecl?.[0] ?? node.children.rule?.[0];
     if (inner === undefined) return undefined;
     const item =
       inner.name === "metricsDecl" ? buildMetrics(ctx, inner) : inner.name === "letDecl" ? buildLet(ctx, inner) : buildRule(ctx, inner);
@@ -186,17 +197,17 @@ export class AstBuilder {
    * A `callbackHead` CST (`callback Name(params) {`) as a callback with an empty body; undefined
    * without `callback`. A missing name is an empty one: the body still has a home.
    */
-  callbackHead(node: CstNode): CallbackDecl | undefined {
+  callbackHead(node: CallbackHeadCstNode): CallbackDecl | undefined {
     const ctx = this.ctx;
     ctx.recovered = node.recoveredNode === true;
-    const keyword = tokenOf(node, "CallbackKw");
+    const keyword = first(node.children.CallbackKw);
     if (keyword === undefined) return undefined;
     const keywordSpan = tokenSpan(ctx, keyword);
-    const parsedName = nameOf(ctx, tokenOf(node, "name"));
+    const parsedName = nameOf(ctx, first(node.children.name));
     const name = parsedName ?? { text: "", span: { start: keywordSpan.end, end: keywordSpan.end } };
-    const paramNode = nodeOf(node, "paramList");
+    const paramNode = node.children.paramList?.[0];
     const params = paramNode === undefined ? [] : buildParams(ctx, paramNode);
-    const open = tokenOf(node, "LBrace");
+    const open = first(node.children.LBrace);
     const end = lastSpan(name.span, params.at(-1)?.span, open === undefined ? undefined : tokenSpan(ctx, open));
     const callback: CallbackDecl = { kind: "callback", name, params, body: [], span: join(keywordSpan, end) };
     if (ctx.recovered || parsedName === undefined) callback.recovered = true;
@@ -208,22 +219,22 @@ export class AstBuilder {
   }
 }
 
-function buildMetrics(ctx: Context, node: CstNode): MetricsDecl | undefined {
+function buildMetrics(ctx: Context, node: MetricsDeclCstNode): MetricsDecl | undefined {
   enter(ctx, node);
-  const keyword = tokenOf(node, "MetricsKw");
+  const keyword = first(node.children.MetricsKw);
   if (keyword === undefined) return undefined;
-  const names = nodesOf(node, "metricName")
+  const names = (node.children.metricName ?? [])
     .map((n) => buildMetricName(ctx, n))
     .filter((n): n is Name => n !== undefined);
   const start = tokenSpan(ctx, keyword);
   return { kind: "metrics", names, span: join(start, names.at(-1)?.span) };
 }
 
-function buildMetricName(ctx: Context, node: CstNode): Name | undefined {
+function buildMetricName(ctx: Context, node: MetricNameCstNode): Name | undefined {
   enter(ctx, node);
-  const plain = tokenOf(node, "Identifier");
+  const plain = first(node.children.Identifier);
   if (plain !== undefined) return { text: plain.image, span: tokenSpan(ctx, plain) };
-  const quoted = tokenOf(node, "QuotedName");
+  const quoted = first(node.children.QuotedName);
   return quoted === undefined ? undefined : buildQuoted(ctx, quoted);
 }
 
@@ -240,11 +251,11 @@ function nameOf(ctx: Context, token: IToken | undefined): Name | undefined {
   return token === undefined ? undefined : { text: token.image, span: tokenSpan(ctx, token) };
 }
 
-function buildLet(ctx: Context, node: CstNode): LetDecl | undefined {
+function buildLet(ctx: Context, node: LetDeclCstNode): LetDecl | undefined {
   enter(ctx, node);
-  const keyword = tokenOf(node, "LetKw");
-  const name = nameOf(ctx, tokenOf(node, "name"));
-  const initNode = nodeOf(node, "init");
+  const keyword = first(node.children.LetKw);
+  const name = nameOf(ctx, first(node.children.name));
+  const initNode = node.children.init?.[0];
   const init = initNode === undefined ? undefined : buildExpression(ctx, initNode);
   if (keyword === undefined || name === undefined || init === undefined) return undefined;
   return { kind: "let", name, init, span: join(tokenSpan(ctx, keyword), init.span) };
@@ -252,26 +263,26 @@ function buildLet(ctx: Context, node: CstNode): LetDecl | undefined {
 
 // ---------------------------------------------------------------- params
 
-function buildParams(ctx: Context, node: CstNode): Param[] {
+function buildParams(ctx: Context, node: ParamListCstNode): Param[] {
   enter(ctx, node);
-  return nodesOf(node, "param")
+  return (node.children.param ?? [])
     .map((n) => buildParam(ctx, n))
     .filter((p): p is Param => p !== undefined);
 }
 
-function buildParam(ctx: Context, node: CstNode): Param | undefined {
+function buildParam(ctx: Context, node: ParamCstNode): Param | undefined {
   enter(ctx, node);
-  const name = nameOf(ctx, tokenOf(node, "name"));
-  const typeNode = nodeOf(node, "paramType");
+  const name = nameOf(ctx, first(node.children.name));
+  const typeNode = node.children.paramType?.[0];
   const type = typeNode === undefined ? undefined : buildParamType(ctx, typeNode);
   if (name === undefined || type === undefined) return undefined;
-  const questions = tokensOf(node, "Question");
+  const questions = real(node.children.Question);
   if (questions.length > 1) {
     report(ctx, "CBC101", tokenSpan(ctx, questions[1]), "`?` written twice", "write one `?` after the type");
   }
-  const rangeNode = nodeOf(node, "paramRange");
+  const rangeNode = node.children.paramRange?.[0];
   const range = rangeNode === undefined ? undefined : buildRange(ctx, rangeNode);
-  const defaultNode = nodeOf(node, "default");
+  const defaultNode = node.children.default?.[0];
   const defaultValue = defaultNode === undefined ? undefined : buildExpression(ctx, defaultNode);
   const end = lastSpan(
     type.span,
@@ -293,11 +304,11 @@ const simpleTypes = new Map<TokenType, "int" | "number" | "bool" | "string" | "m
   [Metric, "metric"],
 ]);
 
-function buildParamType(ctx: Context, node: CstNode): ParamType | undefined {
+function buildParamType(ctx: Context, node: ParamTypeCstNode): ParamType | undefined {
   enter(ctx, node);
   const type = buildBaseType(ctx, node);
-  const open = tokenOf(node, "list");
-  const close = tokenOf(node, "RBracket");
+  const open = first(node.children.list);
+  const close = first(node.children.RBracket);
   if (type === undefined || open === undefined) return type;
   const brackets = join(tokenSpan(ctx, open), close === undefined ? undefined : tokenSpan(ctx, close));
   if (type.kind === "number") return { kind: "number[]", span: join(type.span, brackets) };
@@ -305,39 +316,39 @@ function buildParamType(ctx: Context, node: CstNode): ParamType | undefined {
   return type;
 }
 
-function buildBaseType(ctx: Context, node: CstNode): ParamType | undefined {
-  const simple = tokenOf(node, "simple");
+function buildBaseType(ctx: Context, node: ParamTypeCstNode): ParamType | undefined {
+  const simple = first(node.children.simple);
   if (simple !== undefined) {
     const kind = simpleTypes.get(simple.tokenType);
     return kind === undefined ? undefined : { kind, span: tokenSpan(ctx, simple) };
   }
-  const fn = tokenOf(node, "FnKw");
+  const fn = first(node.children.FnKw);
   if (fn !== undefined) {
-    const args = tokensOf(node, "arg").map((t) => ({ text: t.image, span: tokenSpan(ctx, t) }));
-    const close = tokenOf(node, "RParen");
+    const args = real(node.children.arg).map((t) => ({ text: t.image, span: tokenSpan(ctx, t) }));
+    const close = first(node.children.RParen);
     const end = lastSpan(args.at(-1)?.span, close === undefined ? undefined : tokenSpan(ctx, close));
     return { kind: "fn", args, span: join(tokenSpan(ctx, fn), end) };
   }
-  const values = tokensOf(node, "choice").map((t) => buildString(ctx, t, false));
+  const values = real(node.children.choice).map((t) => buildString(ctx, t, false));
   if (values.length === 0) return undefined;
   return { kind: "enum", values, span: join(values[0].span, values.at(-1)?.span) };
 }
 
-function buildRange(ctx: Context, node: CstNode): ParamRange | undefined {
+function buildRange(ctx: Context, node: ParamRangeCstNode): ParamRange | undefined {
   enter(ctx, node);
-  const bound = tokenOf(node, "bound");
+  const bound = first(node.children.bound);
   if (bound !== undefined) {
-    const valueNode = nodeOf(node, "value");
+    const valueNode = node.children.value?.[0];
     const value = valueNode === undefined ? undefined : buildArithmetic(ctx, valueNode);
     if (value === undefined) return undefined;
     const op = bound.image as ">" | ">=" | "<" | "<=";
     return { kind: "bound", op, value, span: join(tokenSpan(ctx, bound), value.span) };
   }
-  const keyword = tokenOf(node, "InKw");
-  const open = tokenOf(node, "open");
-  const close = tokenOf(node, "close");
-  const loNode = nodeOf(node, "lo");
-  const hiNode = nodeOf(node, "hi");
+  const keyword = first(node.children.InKw);
+  const open = first(node.children.open);
+  const close = first(node.children.close);
+  const loNode = node.children.lo?.[0];
+  const hiNode = node.children.hi?.[0];
   const lo = loNode === undefined ? undefined : buildArithmetic(ctx, loNode);
   const hi = hiNode === undefined ? undefined : buildArithmetic(ctx, hiNode);
   if (keyword === undefined || open === undefined || close === undefined || lo === undefined || hi === undefined) {
@@ -355,18 +366,21 @@ function buildRange(ctx: Context, node: CstNode): ParamRange | undefined {
 
 // ---------------------------------------------------------------- rules
 
-function buildRule(ctx: Context, node: CstNode): Rule | undefined {
+/** The four forms of a rule, told apart by their `name`. */
+type RuleForm = WhenRuleCstNode | OnRuleCstNode | EveryRuleCstNode | AtRuleCstNode;
+
+function buildRule(ctx: Context, node: RuleCstNode): Rule | undefined {
   enter(ctx, node);
-  const form = nodeOf(node, "whenRule") ?? nodeOf(node, "onRule") ?? nodeOf(node, "everyRule") ?? nodeOf(node, "atRule");
+  const form = node.children.whenRule?.[0] ?? node.children.onRule?.[0] ?? node.children.everyRule?.[0] ?? node.children.atRule?.[0];
   if (form === undefined) return undefined;
   enter(ctx, form);
   const trigger = buildTrigger(ctx, form);
   if (trigger === undefined) return undefined;
-  const conditionNode = nodeOf(form, "condition");
+  const conditionNode = form.children.condition?.[0];
   const condition = conditionNode === undefined ? undefined : buildExpression(ctx, conditionNode);
-  const actionsNode = nodeOf(form, "actions");
+  const actionsNode = form.children.actions?.[0];
   const actions = actionsNode === undefined ? [] : buildActions(ctx, actionsNode);
-  const then = tokenOf(form, "ThenKw");
+  const then = first(form.children.ThenKw);
   const end = lastSpan(
     trigger.span,
     condition?.span,
@@ -379,19 +393,19 @@ function buildRule(ctx: Context, node: CstNode): Rule | undefined {
     : { kind: "rule", trigger, condition, actions, span };
 }
 
-function buildTrigger(ctx: Context, form: CstNode): Trigger | undefined {
+function buildTrigger(ctx: Context, form: RuleForm): Trigger | undefined {
   switch (form.name) {
     case "whenRule": {
-      const keyword = tokenOf(form, "WhenKw");
+      const keyword = first(form.children.WhenKw);
       return keyword === undefined ? undefined : { kind: "when", span: tokenSpan(ctx, keyword) };
     }
     case "onRule": {
-      const keyword = tokenOf(form, "OnKw");
-      const eventNode = nodeOf(form, "event");
+      const keyword = first(form.children.OnKw);
+      const eventNode = form.children.event?.[0];
       if (keyword === undefined || eventNode === undefined) return undefined;
       enter(ctx, eventNode);
-      const phase = tokenOf(eventNode, "phase");
-      const edge = tokenOf(eventNode, "edge");
+      const phase = first(eventNode.children.phase);
+      const edge = first(eventNode.children.edge);
       if (phase === undefined || edge === undefined) return undefined;
       const prefix = phase.tokenType === Train ? "train" : phase.tokenType === Epoch ? "epoch" : phase.tokenType === Batch ? "batch" : undefined;
       if (prefix === undefined) return undefined;
@@ -399,9 +413,9 @@ function buildTrigger(ctx: Context, form: CstNode): Trigger | undefined {
       return { kind: "on", event, span: join(tokenSpan(ctx, keyword), tokenSpan(ctx, edge)) };
     }
     case "everyRule": {
-      const keyword = tokenOf(form, "EveryKw");
-      const countNode = nodeOf(form, "count");
-      const unit = tokenOf(form, "unit");
+      const keyword = first(form.children.EveryKw);
+      const countNode = form.children.count?.[0];
+      const unit = first(form.children.unit);
       const count = countNode === undefined ? undefined : buildArithmetic(ctx, countNode);
       if (keyword === undefined || count === undefined || unit === undefined) return undefined;
       return {
@@ -412,8 +426,8 @@ function buildTrigger(ctx: Context, form: CstNode): Trigger | undefined {
       };
     }
     case "atRule": {
-      const keyword = tokenOf(form, "AtKw");
-      const epochNode = nodeOf(form, "epoch");
+      const keyword = first(form.children.AtKw);
+      const epochNode = form.children.epoch?.[0];
       const epoch = epochNode === undefined ? undefined : buildArithmetic(ctx, epochNode);
       if (keyword === undefined || epoch === undefined) return undefined;
       return { kind: "at", epoch, span: join(tokenSpan(ctx, keyword), epoch.span) };
@@ -425,10 +439,10 @@ function buildTrigger(ctx: Context, form: CstNode): Trigger | undefined {
 
 // ---------------------------------------------------------------- actions
 
-function buildActions(ctx: Context, node: CstNode): Action[] {
+function buildActions(ctx: Context, node: ActionsCstNode): Action[] {
   enter(ctx, node);
   const actions: Action[] = [];
-  for (const actionNode of nodesOf(node, "action")) {
+  for (const actionNode of (node.children.action ?? [])) {
     enter(ctx, actionNode);
     const action = buildAction(ctx, actionNode);
     if (action !== undefined) actions.push(action);
@@ -436,59 +450,59 @@ function buildActions(ctx: Context, node: CstNode): Action[] {
   return actions;
 }
 
-function buildAction(ctx: Context, node: CstNode): Action | undefined {
-  const stop = tokenOf(node, "StopKw");
+function buildAction(ctx: Context, node: ActionCstNode): Action | undefined {
+  const stop = first(node.children.StopKw);
   if (stop !== undefined) return { kind: "stop", span: tokenSpan(ctx, stop) };
-  const progress = tokenOf(node, "ProgressKw");
+  const progress = first(node.children.ProgressKw);
   if (progress !== undefined) return { kind: "progress", span: tokenSpan(ctx, progress) };
   const inner =
-    nodeOf(node, "assignAction") ??
-    nodeOf(node, "restoreAction") ??
-    nodeOf(node, "saveAction") ??
-    nodeOf(node, "logAction") ??
-    nodeOf(node, "tensorboardAction") ??
-    nodeOf(node, "printAction") ??
-    nodeOf(node, "callAction");
+    node.children.assignAction?.[0] ??
+    node.children.restoreAction?.[0] ??
+    node.children.saveAction?.[0] ??
+    node.children.logAction?.[0] ??
+    node.children.tensorboardAction?.[0] ??
+    node.children.printAction?.[0] ??
+    node.children.callAction?.[0];
   if (inner === undefined) return undefined;
   enter(ctx, inner);
   switch (inner.name) {
     case "assignAction": {
-      const target = nameOf(ctx, tokenOf(inner, "target"));
-      const op = tokenOf(inner, "op");
-      const valueNode = nodeOf(inner, "value");
+      const target = nameOf(ctx, first(inner.children.target));
+      const op = first(inner.children.op);
+      const valueNode = inner.children.value?.[0];
       const value = valueNode === undefined ? undefined : buildExpression(ctx, valueNode);
       if (target === undefined || op === undefined || value === undefined) return undefined;
       return { kind: "assign", target, op: op.image as AssignOp, value, span: join(target.span, value.span) };
     }
     case "restoreAction": {
-      const keyword = tokenOf(inner, "RestoreKw");
-      const weights = tokenOf(inner, "WeightsKw");
+      const keyword = first(inner.children.RestoreKw);
+      const weights = first(inner.children.WeightsKw);
       if (keyword === undefined || weights === undefined) return undefined;
-      const metricNode = nodeOf(inner, "metricName");
+      const metricNode = inner.children.metricName?.[0];
       const metric = metricNode === undefined ? undefined : buildMetricName(ctx, metricNode);
       const span = join(tokenSpan(ctx, keyword), metric?.span ?? tokenSpan(ctx, weights));
       return metric === undefined ? { kind: "restore", span } : { kind: "restore", metric, span };
     }
     case "saveAction": {
-      const keyword = tokenOf(inner, "SaveKw");
-      const what = tokenOf(inner, "what");
-      const pathToken = tokenOf(inner, "path");
+      const keyword = first(inner.children.SaveKw);
+      const what = first(inner.children.what);
+      const pathToken = first(inner.children.path);
       if (keyword === undefined || what === undefined || pathToken === undefined) return undefined;
       const path = buildPath(ctx, pathToken);
-      const keepNode = nodeOf(inner, "keep");
+      const keepNode = inner.children.keep?.[0];
       const keep = keepNode === undefined ? undefined : buildArithmetic(ctx, keepNode);
       const span = join(tokenSpan(ctx, keyword), keep?.span ?? path.span);
       const kind = what.tokenType === Model ? "model" : "weights";
       return keep === undefined ? { kind: "save", what: kind, path, span } : { kind: "save", what: kind, path, keep, span };
     }
     case "logAction": {
-      const keyword = tokenOf(inner, "LogKw");
-      const pathToken = tokenOf(inner, "path");
+      const keyword = first(inner.children.LogKw);
+      const pathToken = first(inner.children.path);
       if (keyword === undefined || pathToken === undefined) return undefined;
       const path = buildPath(ctx, pathToken);
-      const separators = tokensOf(inner, "separator");
-      const appends = tokensOf(inner, "AppendKw");
-      const separatorWords = tokensOf(inner, "SeparatorKw");
+      const separators = real(inner.children.separator);
+      const appends = real(inner.children.AppendKw);
+      const separatorWords = real(inner.children.SeparatorKw);
       if (separatorWords.length > 1) {
         report(ctx, "CBC101", tokenSpan(ctx, separatorWords[1]), "`separator` given twice", "give one separator");
       }
@@ -504,22 +518,22 @@ function buildAction(ctx: Context, node: CstNode): Action | undefined {
       return action;
     }
     case "tensorboardAction": {
-      const keyword = tokenOf(inner, "TensorboardKw");
-      const dir = tokenOf(inner, "dir");
+      const keyword = first(inner.children.TensorboardKw);
+      const dir = first(inner.children.dir);
       if (keyword === undefined || dir === undefined) return undefined;
       const dirLit = buildPath(ctx, dir);
       return { kind: "tensorboard", dir: dirLit, span: join(tokenSpan(ctx, keyword), dirLit.span) };
     }
     case "printAction": {
-      const keyword = tokenOf(inner, "PrintKw");
-      const text = tokenOf(inner, "text");
+      const keyword = first(inner.children.PrintKw);
+      const text = first(inner.children.text);
       if (keyword === undefined || text === undefined) return undefined;
       const textLit = buildString(ctx, text, true);
       return { kind: "print", text: textLit, span: join(tokenSpan(ctx, keyword), textLit.span) };
     }
     case "callAction": {
-      const keyword = tokenOf(inner, "CallKw");
-      const hook = nameOf(ctx, tokenOf(inner, "hook"));
+      const keyword = first(inner.children.CallKw);
+      const hook = nameOf(ctx, first(inner.children.hook));
       if (keyword === undefined || hook === undefined) return undefined;
       return { kind: "call", hook, span: join(tokenSpan(ctx, keyword), hook.span) };
     }
@@ -534,15 +548,15 @@ function buildAction(ctx: Context, node: CstNode): Action | undefined {
  * Folds `operand (operator operand)*` with two precedence levels, both left-associative:
  * operators for which `tight` holds bind first. A missing operand ends the chain.
  */
-function foldChain(
+function foldChain<Operand extends CstNode>(
   ctx: Context,
-  node: CstNode,
-  buildOperand: (ctx: Context, node: CstNode) => Expr | undefined,
+  node: ExpressionCstNode | ArithmeticCstNode,
+  operands: readonly Operand[],
+  buildOperand: (ctx: Context, node: Operand) => Expr | undefined,
   tight: (operator: string) => boolean,
 ): Expr | undefined {
   enter(ctx, node);
-  const operands = nodesOf(node, "operand");
-  const operators = tokensOf(node, "operator");
+  const operators = real(node.children.operator);
   const first = operands.length > 0 ? buildOperand(ctx, operands[0]) : undefined;
   if (first === undefined) return undefined;
   const groups: Expr[] = [first];
@@ -568,12 +582,12 @@ function binary(op: string, left: Expr, right: Expr): Expr {
   return { kind: "binary", op: op as BinaryOp, left, right, span: join(left.span, right.span) };
 }
 
-function buildExpression(ctx: Context, node: CstNode): Expr | undefined {
-  return foldChain(ctx, node, buildTerm, (op) => op === "and");
+function buildExpression(ctx: Context, node: ExpressionCstNode): Expr | undefined {
+  return foldChain(ctx, node, node.children.operand ?? [], buildTerm, (op) => op === "and");
 }
 
-function buildArithmetic(ctx: Context, node: CstNode): Expr | undefined {
-  return foldChain(ctx, node, buildOperand, (op) => op === "*" || op === "/" || op === "%");
+function buildArithmetic(ctx: Context, node: ArithmeticCstNode): Expr | undefined {
+  return foldChain(ctx, node, node.children.operand ?? [], buildOperand, (op) => op === "*" || op === "/" || op === "%");
 }
 
 const optionNames = new Map<TokenType, PredicateOption["name"]>([
@@ -585,39 +599,39 @@ const optionNames = new Map<TokenType, PredicateOption["name"]>([
 ]);
 
 /** `not`s around one comparison or predicate. */
-function buildTerm(ctx: Context, node: CstNode): Expr | undefined {
+function buildTerm(ctx: Context, node: TermCstNode): Expr | undefined {
   enter(ctx, node);
   let result = buildComparison(ctx, node);
   if (result === undefined) return undefined;
-  const nots = tokensOf(node, "not");
+  const nots = real(node.children.not);
   for (let i = nots.length - 1; i >= 0; i--) {
     result = { kind: "unary", op: "not", operand: result, span: join(tokenSpan(ctx, nots[i]), result.span) };
   }
   return result;
 }
 
-function buildComparison(ctx: Context, node: CstNode): Expr | undefined {
-  const leftNode = nodeOf(node, "left");
+function buildComparison(ctx: Context, node: TermCstNode): Expr | undefined {
+  const leftNode = node.children.left?.[0];
   const left = leftNode === undefined ? undefined : buildArithmetic(ctx, leftNode);
   if (left === undefined) return undefined;
 
-  const operator = tokenOf(node, "operator");
+  const operator = first(node.children.operator);
   if (operator !== undefined) {
-    const rightNode = nodeOf(node, "right");
+    const rightNode = node.children.right?.[0];
     const right = rightNode === undefined ? undefined : buildArithmetic(ctx, rightNode);
     return right === undefined ? left : binary(operator.image, left, right);
   }
 
-  const test = tokenOf(node, "test");
+  const test = first(node.children.test);
   if (test !== undefined) {
     const testName = test.tokenType === Nan ? "nan" : test.tokenType === Inf ? "inf" : test.tokenType === Finite ? "finite" : undefined;
     if (testName === undefined) return left;
-    const negated = tokenOf(node, "negated") !== undefined;
+    const negated = first(node.children.negated) !== undefined;
     return { kind: "is", operand: left, negated, test: testName, span: join(left.span, tokenSpan(ctx, test)) };
   }
 
-  const plateau = tokenOf(node, "PlateauKw");
-  const improves = tokenOf(node, "ImprovesKw");
+  const plateau = first(node.children.PlateauKw);
+  const improves = first(node.children.ImprovesKw);
   const keyword = plateau ?? improves;
   if (keyword === undefined) return left;
   const word = keyword.image;
@@ -626,10 +640,10 @@ function buildComparison(ctx: Context, node: CstNode): Expr | undefined {
     return left;
   }
   const metric: Name = left.quoted ? { text: left.name, quoted: true, span: left.span } : { text: left.name, span: left.span };
-  const options = buildOptions(ctx, nodesOf(node, "predicateOption"));
+  const options = buildOptions(ctx, (node.children.predicateOption ?? []));
   const end = lastSpan(tokenSpan(ctx, keyword), options.at(-1)?.span);
   if (plateau !== undefined) {
-    const patienceNode = nodeOf(node, "patience");
+    const patienceNode = node.children.patience?.[0];
     const patience = patienceNode === undefined ? undefined : buildArithmetic(ctx, patienceNode);
     if (patience === undefined) return left;
     return { kind: "plateau", metric, patience, options, span: join(left.span, lastSpan(end, patience.span)) };
@@ -637,22 +651,22 @@ function buildComparison(ctx: Context, node: CstNode): Expr | undefined {
   return { kind: "improves", metric, options, span: join(left.span, end) };
 }
 
-function buildOptions(ctx: Context, nodes: CstNode[]): PredicateOption[] {
+function buildOptions(ctx: Context, nodes: readonly PredicateOptionCstNode[]): PredicateOption[] {
   const options: PredicateOption[] = [];
   for (const node of nodes) {
     enter(ctx, node);
-    const keyword = tokenOf(node, "option");
+    const keyword = first(node.children.option);
     if (keyword === undefined) continue;
     const name = optionNames.get(keyword.tokenType);
     if (name === undefined) continue;
     let value: Expr | undefined;
-    const word = tokenOf(node, "word");
+    const word = first(node.children.word);
     if (word !== undefined) {
       value = word.image.startsWith('"')
         ? buildString(ctx, word, false)
         : ({ kind: "ident", name: word.image, span: tokenSpan(ctx, word) } satisfies Ident);
     } else {
-      const valueNode = nodeOf(node, "value");
+      const valueNode = node.children.value?.[0];
       value = valueNode === undefined ? undefined : buildArithmetic(ctx, valueNode);
     }
     if (value === undefined) continue;
@@ -668,15 +682,15 @@ function buildOptions(ctx: Context, nodes: CstNode[]): PredicateOption[] {
 }
 
 /** Signs around `primary ** operand`: `-2 ** 2` is `-(2 ** 2)`. Unary plus leaves no node. */
-function buildOperand(ctx: Context, node: CstNode): Expr | undefined {
+function buildOperand(ctx: Context, node: OperandCstNode): Expr | undefined {
   enter(ctx, node);
-  const baseNode = nodeOf(node, "base");
+  const baseNode = node.children.base?.[0];
   const base = baseNode === undefined ? undefined : buildPrimary(ctx, baseNode);
   if (base === undefined) return undefined;
-  const exponentNode = nodeOf(node, "exponent");
+  const exponentNode = node.children.exponent?.[0];
   const exponent = exponentNode === undefined ? undefined : buildOperand(ctx, exponentNode);
   let result = exponent === undefined ? base : binary("**", base, exponent);
-  const signs = tokensOf(node, "sign");
+  const signs = real(node.children.sign);
   for (let i = signs.length - 1; i >= 0; i--) {
     const span = join(tokenSpan(ctx, signs[i]), result.span);
     result = signs[i].tokenType === Minus ? { kind: "unary", op: "-", operand: result, span } : { ...result, span };
@@ -684,30 +698,30 @@ function buildOperand(ctx: Context, node: CstNode): Expr | undefined {
   return result;
 }
 
-function buildPrimary(ctx: Context, node: CstNode): Expr | undefined {
+function buildPrimary(ctx: Context, node: PrimaryCstNode): Expr | undefined {
   enter(ctx, node);
-  const number = tokenOf(node, "number");
+  const number = first(node.children.number);
   if (number !== undefined) return buildNumber(ctx, number);
-  const string = tokenOf(node, "string");
+  const string = first(node.children.string);
   if (string !== undefined) return buildString(ctx, string, false);
-  const bool = tokenOf(node, "bool");
+  const bool = first(node.children.bool);
   if (bool !== undefined) return { kind: "bool", value: bool.tokenType === True, span: tokenSpan(ctx, bool) };
-  const quoted = tokenOf(node, "quoted");
+  const quoted = first(node.children.quoted);
   if (quoted !== undefined) {
     const name = buildQuoted(ctx, quoted);
     return { kind: "ident", name: name.text, quoted: true, span: name.span };
   }
-  const name = tokenOf(node, "name");
+  const name = first(node.children.name);
   if (name !== undefined) {
     const span = tokenSpan(ctx, name);
-    const argsNode = nodeOf(node, "callArgs");
+    const argsNode = node.children.callArgs?.[0];
     if (argsNode !== undefined) {
       enter(ctx, argsNode);
-      const args = nodesOf(argsNode, "arg")
+      const args = (argsNode.children.arg ?? [])
         .map((a) => buildExpression(ctx, a))
         .filter((a): a is Expr => a !== undefined);
-      const close = tokenOf(argsNode, "RParen");
-      const open = tokenOf(argsNode, "LParen");
+      const close = first(argsNode.children.RParen);
+      const open = first(argsNode.children.LParen);
       const end = lastSpan(
         span,
         open === undefined ? undefined : tokenSpan(ctx, open),
@@ -719,21 +733,21 @@ function buildPrimary(ctx: Context, node: CstNode): Expr | undefined {
     if (name.tokenType === Inf) return { kind: "number", value: Infinity, raw: name.image, span };
     return { kind: "ident", name: name.image, span };
   }
-  const open = tokenOf(node, "LBracket");
+  const open = first(node.children.LBracket);
   if (open !== undefined) {
-    const items = nodesOf(node, "item")
+    const items = (node.children.item ?? [])
       .map((item) => buildExpression(ctx, item))
       .filter((item): item is Expr => item !== undefined);
-    const close = tokenOf(node, "RBracket");
+    const close = first(node.children.RBracket);
     const end = lastSpan(tokenSpan(ctx, open), items.at(-1)?.span, close === undefined ? undefined : tokenSpan(ctx, close));
     return { kind: "list", items, span: join(tokenSpan(ctx, open), end) };
   }
-  const innerNode = nodeOf(node, "inner");
+  const innerNode = node.children.inner?.[0];
   const inner = innerNode === undefined ? undefined : buildExpression(ctx, innerNode);
   if (inner === undefined) return undefined;
   // Parentheses are kept in the span, so a diagnostic about the group points at all of it.
-  const openParen = tokenOf(node, "LParen");
-  const closeParen = tokenOf(node, "RParen");
+  const openParen = first(node.children.LParen);
+  const closeParen = first(node.children.RParen);
   if (openParen === undefined || closeParen === undefined) return inner;
   return { ...inner, span: join(tokenSpan(ctx, openParen), tokenSpan(ctx, closeParen)) };
 }

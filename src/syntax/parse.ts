@@ -1,10 +1,11 @@
 // The front door of the front end: source text -> AST and syntax diagnostics. Never throws.
-import { tokenMatcher, type CstNode, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import { tokenMatcher, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { sortDiagnostics } from "../diagnostics/diagnostic.js";
+import { Reporter } from "../diagnostics/reporter.js";
 import type { BlockItem, CallbackDecl, Program, Span, TopItem } from "./ast.js";
 import { AstBuilder, LineMap } from "./build.js";
-import { rulesParser, type ChunkRule, type ParseErrorInfo, type RulesParser } from "../../grammar/parser.js";
+import { rulesParser, type ChunkRule, type ChunkTrees, type RulesParser } from "../../grammar/parser.js";
 import {
   AssignOp,
   At,
@@ -48,46 +49,30 @@ export function parse(source: string, fileName: string): ParseResult {
     return parseUnsafe(source, fileName, lines);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return {
-      program: { file: fileName, items: [], span: lines.span(0, source.length) },
-      diagnostics: [
-        {
-          code: "CBC106",
-          severity: "error",
-          message: `internal error in the parser: ${reason}`,
-          file: fileName,
-          span: lines.span(0, 0),
-          hint: "please report this input as a bug",
-        },
-      ],
-    };
+    const reporter = new Reporter(fileName);
+    reporter.report("CBC106", lines.span(0, 0), `internal error in the parser: ${reason}`, "please report this input as a bug");
+    return { program: { file: fileName, items: [], span: lines.span(0, source.length) }, diagnostics: reporter.diagnostics };
   }
 }
 
 function parseUnsafe(source: string, file: string, lines: LineMap): ParseResult {
   const lexed = rulesLexer.tokenize(source);
-  const syntax: Diagnostic[] = [];
+  const syntax = new Reporter(file);
   for (const error of lexed.errors) {
     const text = source.slice(error.offset, error.offset + error.length);
-    syntax.push({
-      code: "CBC100",
-      severity: "error",
-      message: `unexpected character${text.length > 1 ? "s" : ""} \`${text}\``,
-      file,
-      span: lines.span(error.offset, error.offset + error.length),
-      ...hintForCharacters(text),
-    });
+    const message = `unexpected character${text.length > 1 ? "s" : ""} \`${text}\``;
+    syntax.report("CBC100", lines.span(error.offset, error.offset + error.length), message, hintForCharacters(text));
   }
 
   const builder = new AstBuilder(file, lines);
-  const driver = new StatementDriver(lexed.tokens, builder, syntax, file, lines, source.length);
+  const driver = new StatementDriver(lexed.tokens, builder, syntax, lines, source.length);
   driver.run();
 
   // Unterminated strings and bad numbers are lexical: a parse error next to one is its echo.
   const isLexical = (d: Diagnostic): boolean => d.code === "CBC102" || d.code === "CBC105";
   const lexical = builder.diagnostics.filter(isLexical);
   const others = builder.diagnostics.filter((d) => !isLexical(d));
-  const diagnostics = [...oneErrorPerStatement([...syntax, ...lexical], driver.starts), ...others];
+  const diagnostics = [...oneErrorPerStatement([...syntax.diagnostics, ...lexical], driver.starts), ...others];
   const program: Program = { file, items: driver.items, span: lines.span(0, source.length) };
   return { program, diagnostics: sortDiagnostics(diagnostics) };
 }
@@ -143,6 +128,8 @@ function statementEnd(tokens: IToken[], start: number): number {
 interface OpenBlock {
   callback: CallbackDecl;
   keyword: IToken;
+  /** The `{` that opens the body, when the head has one. */
+  brace?: IToken;
   /** Opened by a head that did not parse: its params are unknown, so its rules are recovered. */
   phantom?: boolean;
 }
@@ -163,8 +150,7 @@ class StatementDriver {
   constructor(
     private readonly tokens: IToken[],
     private readonly builder: AstBuilder,
-    private readonly syntax: Diagnostic[],
-    private readonly file: string,
+    private readonly syntax: Reporter,
     private readonly lines: LineMap,
     private readonly sourceLength: number,
   ) {}
@@ -226,7 +212,8 @@ class StatementDriver {
     }
     if (callback !== undefined) {
       this.items.push(callback);
-      this.block = { callback, keyword: tokens[i] };
+      const brace = tokens[end - 1]?.tokenType === LBrace ? tokens[end - 1] : undefined;
+      this.block = brace === undefined ? { callback, keyword: tokens[i] } : { callback, keyword: tokens[i], brace };
     }
     return end;
   }
@@ -242,7 +229,7 @@ class StatementDriver {
     let headless: { first: IToken; brace: IToken } | undefined;
     if (errors.length > 0) {
       const first = errors[0];
-      const info = errorInfo(first);
+      const info = this.parser.errorInfo(first);
       const at = chunk.indexOf(first.token);
       const braceAfter = (from: number): number => chunk.findIndex((t, index) => index > from && t.tokenType === LBrace);
       if (first.name === "NotAllInputParsedException" && at > 0) {
@@ -274,7 +261,7 @@ class StatementDriver {
       // same, so its `}` is no stray brace; its rules keep their place, marked recovered.
       const callback = phantomCallback(this.builder, headless.first, headless.brace);
       this.items.push(callback);
-      this.block = { callback, keyword: headless.first, phantom: true };
+      this.block = { callback, keyword: headless.first, brace: headless.brace, phantom: true };
     }
     return next;
   }
@@ -293,23 +280,22 @@ class StatementDriver {
   private collectErrors(): IRecognitionException[] {
     const errors = this.parser.errors;
     for (const error of errors) {
-      this.syntax.push(parseErrorDiagnostic(error, this.file, this.lines, this.sourceLength, this.parser));
+      const info = this.parser.errorInfo(error);
+      this.syntax.report(info.code, errorSpan(error, this.lines, this.sourceLength, this.parser), info.message, info.hint);
     }
     return errors;
   }
 
   private unclosed(open: OpenBlock, found: IToken | undefined): void {
     const name = open.callback.name.text;
-    this.syntax.push({
-      code: "CBC101",
-      severity: "error",
-      message: `expected \`}\` to close the body of ${name === "" ? "the callback" : `callback \`${name}\``}, found ${
-        found === undefined ? "the end of the file" : `\`${found.image}\``
-      }`,
-      file: this.file,
-      span: found === undefined ? this.lines.span(this.sourceLength, this.sourceLength) : this.builder.tokenSpan(found),
-      hint: `the body opened at line ${this.builder.tokenSpan(open.keyword).start.line}`,
-    });
+    const body = name === "" ? "the callback" : `callback \`${name}\``;
+    this.syntax.report(
+      "CBC101",
+      found === undefined ? this.lines.span(this.sourceLength, this.sourceLength) : this.builder.tokenSpan(found),
+      `expected \`}\` to close the body of ${body}, found ${found === undefined ? "the end of the file" : `\`${found.image}\``}`,
+      "add the `}` where the body ends",
+      [{ message: `the body of ${body} opens here`, span: open.brace === undefined ? this.builder.tokenSpan(open.keyword) : this.builder.tokenSpan(open.brace) }],
+    );
   }
 
   private internalError(token: IToken, error: unknown): void {
@@ -317,26 +303,17 @@ class StatementDriver {
       this.tooDeep(token);
       return;
     }
-    this.syntax.push({
-      code: "CBC106",
-      severity: "error",
-      message: `internal error in the parser: ${String(error)}`,
-      file: this.file,
-      span: this.builder.tokenSpan(token),
-      hint: "please report this input as a bug",
-    });
+    this.syntax.report("CBC106", this.builder.tokenSpan(token), `internal error in the parser: ${String(error)}`, "please report this input as a bug");
   }
 
   /** The statement is dropped: what is left of it would be checked and emitted by recursive code, too deep for the stack. */
   private tooDeep(token: IToken): void {
-    this.syntax.push({
-      code: "CBC106",
-      severity: "error",
-      message: "this statement nests too deeply to parse",
-      file: this.file,
-      span: this.builder.tokenSpan(token),
-      hint: `at most ${MAX_NESTING} levels (an operator with its operands is one); split the expression, for instance with a \`let\``,
-    });
+    this.syntax.report(
+      "CBC106",
+      this.builder.tokenSpan(token),
+      "this statement nests too deeply to parse",
+      `at most ${MAX_NESTING} levels (an operator with its operands is one); split the expression, for instance with a \`let\``,
+    );
   }
 }
 
@@ -387,18 +364,18 @@ function retyped(token: IToken, word: Keyword): IToken {
  * the keyword it resembles and parses again. The repair counts only if the statement then
  * parses without any error; otherwise the first, recovered, parse stands.
  */
-function repaired(
+function repaired<R extends ChunkRule>(
   parser: RulesParser,
-  rule: ChunkRule,
+  rule: R,
   chunk: IToken[],
   follower: IToken | undefined,
   inBlock: boolean,
   errors: IRecognitionException[],
-): CstNode | undefined {
+): ChunkTrees[R] | undefined {
   let attempt = chunk;
   let firstError: IRecognitionException | undefined = errors[0];
   for (let tries = 0; tries < 3 && firstError !== undefined; tries++) {
-    const { suggestion } = errorInfo(firstError);
+    const { suggestion } = parser.errorInfo(firstError);
     const at = attempt.indexOf(firstError.token);
     if (suggestion === undefined || at < 0) return undefined;
     attempt = attempt.slice();
@@ -410,43 +387,15 @@ function repaired(
   return undefined;
 }
 
-function errorInfo(error: IRecognitionException): ParseErrorInfo {
-  try {
-    return JSON.parse(error.message) as ParseErrorInfo;
-  } catch {
-    return { code: "CBC101", message: error.message };
-  }
-}
-
-function hintForCharacters(text: string): { hint?: string } {
-  if (text.startsWith("&")) return { hint: "write `and`" };
-  if (text.startsWith("!")) return { hint: "write `not`, or `!=` to compare" };
-  if (text.startsWith("'")) return { hint: 'strings use double quotes: "..."' };
-  if (text.startsWith(";")) return { hint: "no `;` needed: a rule ends where the next one starts" };
-  if (text.startsWith("^")) return { hint: "write `**` for a power" };
-  if (text.startsWith(".")) return { hint: "a number needs a digit after the point, as in `.5`" };
-  if (/^[^\x00-\x7f]/.test(text)) {
-    return { hint: "names use ASCII letters, digits and `_`; write other metric names in backquotes" };
-  }
-  return {};
-}
-
-function parseErrorDiagnostic(
-  error: IRecognitionException,
-  file: string,
-  lines: LineMap,
-  sourceLength: number,
-  parser: RulesParser,
-): Diagnostic {
-  const info = errorInfo(error);
-  return {
-    code: info.code,
-    severity: "error",
-    message: info.message,
-    file,
-    span: errorSpan(error, lines, sourceLength, parser),
-    ...(info.hint !== undefined ? { hint: info.hint } : {}),
-  };
+function hintForCharacters(text: string): string | undefined {
+  if (text.startsWith("&")) return "write `and`";
+  if (text.startsWith("!")) return "write `not`, or `!=` to compare";
+  if (text.startsWith("'")) return 'strings use double quotes: "..."';
+  if (text.startsWith(";")) return "no `;` needed: a rule ends where the next one starts";
+  if (text.startsWith("^")) return "write `**` for a power";
+  if (text.startsWith(".")) return "a number needs a digit after the point, as in `.5`";
+  if (/^[^\x00-\x7f]/.test(text)) return "names use ASCII letters, digits and `_`; write other metric names in backquotes";
+  return undefined;
 }
 
 /**

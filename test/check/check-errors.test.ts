@@ -18,11 +18,13 @@ interface Golden {
   column: number;
   message: string;
   hint?: string;
+  related?: { line: number; column: number; message: string }[];
 }
 
 function golden(d: Diagnostic): Golden {
   const g: Golden = { code: d.code, severity: d.severity, line: d.span.start.line, column: d.span.start.column, message: d.message };
   if (d.hint !== undefined) g.hint = d.hint;
+  if (d.related !== undefined) g.related = d.related.map((r) => ({ line: r.span.start.line, column: r.span.start.column, message: r.message }));
   return g;
 }
 

@@ -64,6 +64,12 @@ function run(source: string): number {
     expect(d.span.end.offset).toBeGreaterThanOrEqual(d.span.start.offset);
     expect(d.span.end.offset).toBeLessThanOrEqual(source.length);
     expect(d.message.length).toBeGreaterThan(0);
+    for (const related of d.related ?? []) {
+      expect(related.message.length).toBeGreaterThan(0);
+      expect(related.span.start.offset).toBeGreaterThanOrEqual(0);
+      expect(related.span.end.offset).toBeGreaterThanOrEqual(related.span.start.offset);
+      expect(related.span.end.offset).toBeLessThanOrEqual(source.length);
+    }
   }
   return elapsed;
 }

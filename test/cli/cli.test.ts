@@ -153,13 +153,14 @@ describe("cbc check", () => {
     expect(doc.files).toEqual([]);
     expect(doc.diagnostics).toHaveLength(1);
     const [d] = doc.diagnostics;
-    expect(Object.keys(d)).toEqual(["code", "severity", "message", "file", "span", "hint"]);
+    expect(Object.keys(d)).toEqual(["code", "severity", "message", "file", "span", "hint", "related"]);
     expect(d).toMatchObject({
       code: "CBC200",
       severity: "error",
       file: "bad/unknown-metric.rules",
       span: { start: { line: 2, column: 6, offset: 28 }, end: { line: 2, column: 13, offset: 35 } },
       hint: "did you mean `val_loss`?",
+      related: [],
     });
   });
 

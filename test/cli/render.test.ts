@@ -64,6 +64,32 @@ describe("renderDiagnostic", () => {
     );
   });
 
+  it("adds a note frame for each related place, the gutter as wide as the widest line number", () => {
+    const source = `callback A(x: int) {\n${"  # filler\n".repeat(9)}  let x = 1\n}\n`;
+    const first = diagnostic(source, "x: int", "x");
+    const d = diagnostic(source, "let x", "let x", {
+      code: "CBC204",
+      message: "`x` is declared twice",
+      hint: "rename or remove one of them",
+      related: [{ message: "first declared here", span: first.span }],
+    });
+    expect(renderDiagnostic(d, source, plain)).toBe(
+      [
+        "error[CBC204]: `x` is declared twice",
+        "  --> train.rules:11:3",
+        "   |",
+        "11 |   let x = 1",
+        "   |   ^^^^^",
+        "   = hint: rename or remove one of them",
+        "note: first declared here",
+        "  --> train.rules:1:12",
+        "   |",
+        " 1 | callback A(x: int) {",
+        "   |            -",
+      ].join("\n"),
+    );
+  });
+
   it("underlines the first line of a multi-line span to its end", () => {
     const source = "callback Training(\n  patience: int = 10,\n  min_lr: number = 1e-6) {\n}\n";
     const d = diagnostic(source, "patience", "1e-6", { code: "CBC304", message: "bad parameter default" });
@@ -94,7 +120,7 @@ describe("renderDiagnostic", () => {
 
   it("counts a tab inside the span as its display width", () => {
     const source = "when a\t> 1 then stop\n";
-    const d = diagnostic(source, "a\t", ">", { code: "CBC300", message: "type mismatch" });
+    const d = diagnostic(source, "a\t", ">", { code: "CBC306", message: "not a number" });
     expect(renderDiagnostic(d, source, plain).split("\n").slice(3)).toEqual([
       "1 | when a    > 1 then stop",
       "  |      ^^^^^^",
@@ -190,9 +216,12 @@ describe("renderSummary", () => {
 });
 
 describe("toJson", () => {
-  it("gives every diagnostic the same keys in the same order, hint null when absent", () => {
+  it("gives every diagnostic the same keys in the same order, hint null and related [] when absent", () => {
     const source = "when val_los plateau 10 then stop\n";
-    const withHint = diagnostic(source, "val_los", "val_los", { hint: "did you mean `val_loss`?" });
+    const withHint = diagnostic(source, "val_los", "val_los", {
+      hint: "did you mean `val_loss`?",
+      related: [{ message: "declared here", span: diagnostic(source, "plateau", "plateau").span }],
+    });
     const withoutHint = diagnostic(source, "plateau", "10", { code: "CBC404", severity: "warning", message: "rule can never fire" });
     const json = JSON.parse(JSON.stringify(toJson([withHint, withoutHint])));
     expect(json).toEqual([
@@ -203,6 +232,7 @@ describe("toJson", () => {
         file: "train.rules",
         span: { start: { line: 1, column: 6, offset: 5 }, end: { line: 1, column: 13, offset: 12 } },
         hint: "did you mean `val_loss`?",
+        related: [{ message: "declared here", span: { start: { line: 1, column: 14, offset: 13 }, end: { line: 1, column: 21, offset: 20 } } }],
       },
       {
         code: "CBC404",
@@ -211,10 +241,11 @@ describe("toJson", () => {
         file: "train.rules",
         span: { start: { line: 1, column: 14, offset: 13 }, end: { line: 1, column: 24, offset: 23 } },
         hint: null,
+        related: [],
       },
     ]);
     for (const entry of json) {
-      expect(Object.keys(entry)).toEqual(["code", "severity", "message", "file", "span", "hint"]);
+      expect(Object.keys(entry)).toEqual(["code", "severity", "message", "file", "span", "hint", "related"]);
       expect(Object.keys(entry.span.start)).toEqual(["line", "column", "offset"]);
     }
   });

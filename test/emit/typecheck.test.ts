@@ -1,7 +1,7 @@
 // Emitted modules type-check under `strict` (and the stricter flags users turn
 // on) against the real tfjs types, and their option interfaces reject wrong
-// options: one TypeScript program over the golden modules, the standard library,
-// the examples, a module using every construct, and code that uses them.
+// options: one TypeScript program over the standard library, the examples, the
+// golden sources (test/fixtures/golden), a module using every construct, and code that uses them.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,7 +11,6 @@ import { compile } from "../../src/compiler.js";
 import { strictProgram } from "../support/typecheck.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const goldenDir = path.join(root, "test/fixtures/golden");
 
 /** Every construct of the language in one file (a bare-rules class too), so each emitter path is type-checked. */
 const EVERYTHING = `# every construct
@@ -55,8 +54,8 @@ callback Extended(dir: string, sep: string = ";", boundaries: number[] = [2, 4],
 const USAGE = `import * as tf from "@tensorflow/tfjs";
 import type { Firing, HookContext } from "cbc/runtime";
 import { Everything, EverythingCallback, Extended } from "./everything.js";
-import { Training } from "./example-1.js";
-import { Example2Callback } from "./example-2.js";
+import { Training } from "./train.js";
+import { ReduceLrCallback } from "./reduce-lr.js";
 import { EarlyStopping } from "./early-stopping.js";
 import { LearningRateScheduler } from "./learning-rate-scheduler.js";
 
@@ -66,7 +65,7 @@ new Training({ patience: "3" });
 // @ts-expect-error an option the class does not have
 new Training({ patiense: 3 });
 // @ts-expect-error a class without \`call\` actions takes no hook functions
-new Example2Callback({ hooks: { x: () => 1 } });
+new ReduceLrCallback({ hooks: { x: () => 1 } });
 new EarlyStopping({ monitor: "val_acc", mode: "max", baseline: 0.5, restoreBestWeights: true });
 // @ts-expect-error mode is one of "min" | "max" | "auto"
 new EarlyStopping({ mode: "maximum" });
@@ -106,7 +105,7 @@ const firings: readonly Firing[] = training.firings;
 const last: number | undefined = firings.at(-1)?.to;
 
 export async function fitAll(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, data: tf.data.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }>) {
-  const callbacks = [training, everything, extended, new EverythingCallback(), new Example2Callback({ verbose: 0 })];
+  const callbacks = [training, everything, extended, new EverythingCallback(), new ReduceLrCallback({ verbose: 0 })];
   const history: tf.History = await model.fit(x, y, { epochs: 2, validationSplit: 0.2, callbacks });
   await model.fitDataset(data, { epochs: 1, callbacks: [new Training()] });
   for (const callback of callbacks) callback.dispose();
@@ -133,7 +132,7 @@ beforeAll(async () => {
   mkdirSync(tmpRoot, { recursive: true });
   dir = mkdtempSync(path.join(tmpRoot, "typecheck-"));
   const sources: { fileName: string; text: string }[] = [{ fileName: "everything.rules", text: EVERYTHING }];
-  for (const folder of ["src/std", "examples"]) {
+  for (const folder of ["src/std", "examples", "test/fixtures/golden"]) {
     for (const name of readdirSync(path.join(root, folder)).filter((n) => n.endsWith(".rules"))) {
       sources.push({ fileName: name, text: readFileSync(path.join(root, folder, name), "utf8") });
     }
@@ -147,13 +146,8 @@ beforeAll(async () => {
       emitted.push(path.join(dir, file.fileName));
     }
   }
-  // The golden modules are imported by the usage code from the same folder.
-  for (const name of readdirSync(goldenDir).filter((n) => n.endsWith(".ts"))) {
-    writeFileSync(path.join(dir, name), readFileSync(path.join(goldenDir, name), "utf8"));
-    emitted.push(path.join(dir, name));
-  }
   writeFileSync(path.join(dir, "usage.ts"), USAGE);
-  writeFileSync(path.join(dir, "bad.ts"), `import { Training } from "./example-1.js";\nnew Training({ minLr: "small" });\n`);
+  writeFileSync(path.join(dir, "bad.ts"), `import { Training } from "./train.js";\nnew Training({ minLr: "small" });\n`);
   // Flags careful users add on top of strict: generated code must not break their build.
   program = strictProgram([...emitted, path.join(dir, "usage.ts"), path.join(dir, "bad.ts")], {
     exactOptionalPropertyTypes: true,
@@ -172,7 +166,7 @@ describe("emitted modules type-check against the real tfjs types", () => {
   test("the program holds every golden, std and example module", () => {
     const names = emitted.map((f) => path.basename(f)).sort();
     expect(names).toEqual(
-      expect.arrayContaining(["example-1.ts", "example-2.ts", "early-stopping.ts", "reduce-lr-on-plateau.ts", "learning-rate-scheduler.ts", "terminate-on-nan.ts", "train.ts", "iris.ts", "reduce-lr.ts", "everything.ts"]),
+      expect.arrayContaining(["hooks.ts", "lets.ts", "piecewise.ts", "string-param-paths.ts", "early-stopping.ts", "reduce-lr-on-plateau.ts", "learning-rate-scheduler.ts", "terminate-on-nan.ts", "train.ts", "iris.ts", "reduce-lr.ts", "everything.ts"]),
     );
     // The runtime and tfjs were really resolved (else every import would be `any`).
     const files = program.getSourceFiles().map((f) => f.fileName);

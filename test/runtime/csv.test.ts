@@ -74,6 +74,19 @@ describe("CsvLogger bytes", () => {
       expected: 'epoch;"a;b";loss;x,y;lr\r\n0;2e+16;1.5;1.25e-07;0.001\r\n',
     },
     {
+      name: "a value holding the separator is quoted",
+      columns: ["loss"],
+      rows: [[0, { loss: 0.5, lr: 2 }]],
+      separator: ".",
+      expected: 'epoch.loss.lr\r\n0."0.5"."2.0"\r\n',
+    },
+    {
+      name: "huge and tiny floats in Python's exponent form",
+      columns: ["loss", "val_loss"],
+      rows: [[0, { loss: 2 ** -24, val_loss: 2 ** 60, lr: 0.5 }]],
+      expected: "epoch,loss,val_loss,lr\r\n0,5.960464477539063e-08,1.152921504606847e+18,0.5\r\n",
+    },
+    {
       name: "names holding quotes or line breaks are quoted, quotes doubled",
       columns: ['say "hi"', "two\nlines", "plain"],
       rows: [[3, { plain: 100, lr: 0.5 }]],

@@ -1,4 +1,4 @@
-// The big train.rules example of LANGUAGE.md (the golden module example-1.ts)
+// The big train.rules example of LANGUAGE.md (generated/examples/train.ts)
 // driven through scripted runs: when it stops, the lr after each epoch, whose
 // weights come back, the batch-level warmup, `at epoch 30`, a NaN loss at
 // batch end, and what it writes. Expected values are traced by hand from
@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { fileLoader } from "cbc/runtime";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
-import { Training } from "../fixtures/golden/example-1.js";
+import { Training } from "../../generated/examples/train.js";
 import { drive } from "../support/drive.js";
 
 // The rules write to relative paths (ckpt/, logs/): run each test in a fresh folder.
@@ -39,8 +39,8 @@ afterEach(() => {
 });
 
 const REPORTED = ["loss", "acc", "val_loss", "val_acc"];
-const lrRule = "example-1.rules:5:3";
-const stopRule = "example-1.rules:6:3";
+const lrRule = "train.rules:5:3";
+const stopRule = "train.rules:6:3";
 
 /** What each lr firing says: [epoch, from, to]. */
 function lrChanges(callback: Training, event = "epochEnd"): [number, number, number][] {
@@ -126,7 +126,7 @@ describe("train.rules: plateau, stop, restore, checkpoints, CSV (epoch level)", 
     expect(run.lrAfterEpoch.slice(0, 30)).toEqual(Array(30).fill(0.01));
     expect(run.lrAfterEpoch.slice(30)).toEqual([1e-4, 1e-4]);
     expect(callback.firings.filter((f) => f.action === "lr").map((f) => [f.event, f.epoch, f.rule, f.from, f.to])).toEqual([
-      ["epochBegin", 30, "example-1.rules:12:3", 0.01, 1e-4],
+      ["epochBegin", 30, "train.rules:12:3", 0.01, 1e-4],
     ]);
     // Never stopped, never restored: the weights are the last epoch's.
     expect(run.weightsEpoch).toBe(epochs - 1);
@@ -141,8 +141,8 @@ describe("train.rules: plateau, stop, restore, checkpoints, CSV (epoch level)", 
     expect(run.stoppedAt).toBe(6);
     expect(printed).toEqual(["target reached"]);
     expect(callback.firings.filter((f) => f.action === "print" || f.action === "stop").map((f) => [f.rule, f.epoch, f.action, f.detail])).toEqual([
-      ["example-1.rules:13:3", 6, "print", "target reached"],
-      ["example-1.rules:13:3", 6, "stop", undefined],
+      ["train.rules:13:3", 6, "print", "target reached"],
+      ["train.rules:13:3", 6, "stop", undefined],
     ]);
     // `stop` alone restores nothing.
     expect(run.weightsEpoch).toBe(6);
@@ -157,7 +157,7 @@ describe("train.rules at batch level", () => {
     const warmup = callback.firings.filter((f) => f.action === "lr");
     // Steps 0..499 set the rate (510 batches ran); step 500 and later do not.
     expect(warmup.map((f) => f.step)).toEqual(Array.from({ length: 500 }, (_, step) => step));
-    expect(warmup.every((f) => f.event === "batchBegin" && f.rule === "example-1.rules:11:3")).toBe(true);
+    expect(warmup.every((f) => f.event === "batchBegin" && f.rule === "train.rules:11:3")).toBe(true);
     expect(warmup.map((f) => f.to)).toEqual(warmup.map((f) => (1e-3 * (f.step + 1)) / 500));
     expect(warmup[0].from).toBe(0.5);
     expect(warmup.slice(1).map((f) => f.from)).toEqual(warmup.slice(0, -1).map((f) => f.to));
@@ -180,7 +180,7 @@ describe("train.rules at batch level", () => {
     });
     expect(printed).toEqual(["loss diverged at step 6"]);
     const stop = callback.firings.find((f) => f.action === "stop");
-    expect(stop && [stop.event, stop.epoch, stop.batch, stop.step, stop.rule]).toEqual(["batchEnd", 1, 2, 6, "example-1.rules:7:3"]);
+    expect(stop && [stop.event, stop.epoch, stop.batch, stop.step, stop.rule]).toEqual(["batchEnd", 1, 2, 6, "train.rules:7:3"]);
     // The batch loop ended there: the last batch-begin lr change was for step 6, epoch 1 still ended, none after.
     expect(callback.firings.filter((f) => f.action === "lr").at(-1)?.step).toBe(6);
     expect(run.stoppedAt).toBe(1);

@@ -1,6 +1,7 @@
-// CSVLogger from the standard library: the exact bytes Keras 3's CSVLogger writes (Python's csv module, excel
-// dialect: "\r\n" line ends, minimal quoting; str(float) = repr; "NA" for a missing key), the separator, append
-// across two runs, one real model.fit, and options validation.
+// CSVLogger from the standard library: its options reach the log (the file, the separator, append, the rate as the
+// last column), one real model.fit, and options validation. The bytes themselves (Python's csv module, repr, NA,
+// quoting) and the file's append/truncate rules are the writer's: test/runtime/csv.test.ts; `log to` in real fits
+// (one callback across fits, failures): test/runtime/writers-csv.test.ts.
 import * as tf from "@tensorflow/tfjs";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
@@ -42,14 +43,6 @@ const ROWS: Row[] = [
     derivation: "sorted keys: loss, val_loss; str(0.5)='0.5'; lr 0.001 (adam) appended",
   },
   {
-    name: "a metric missing in an epoch is NA",
-    options: {},
-    epochs: { loss: [0.5, 0.25], val_loss: [0.75, undefined] },
-    initialLr: 0.5,
-    bytes: "epoch,loss,val_loss,lr\r\n0,0.5,0.75,0.5\r\n1,0.25,NA,0.5\r\n",
-    derivation: "logs.get('val_loss', 'NA') at epoch 1",
-  },
-  {
     name: "separator ;",
     options: { separator: ";" },
     epochs: { loss: [0.5], acc: [0.25] },
@@ -57,54 +50,16 @@ const ROWS: Row[] = [
     bytes: "epoch;acc;loss;lr\r\n0;0.25;0.5;0.5\r\n",
     derivation: "delimiter ';'; keys sorted: acc < loss",
   },
-  {
-    name: "a separator found in a value quotes that field",
-    options: { separator: "." },
-    epochs: { loss: [0.5] },
-    initialLr: 2,
-    bytes: 'epoch.loss.lr\r\n0."0.5"."2.0"\r\n',
-    derivation: "QUOTE_MINIMAL: '0.5' and the rate's repr '2.0' hold the delimiter '.', so both are quoted",
-  },
-  {
-    name: "large, small and non-finite values",
-    options: {},
-    // Powers of two: the same in float32 (tensor logs) and float64.
-    epochs: { loss: [2 ** -24, Infinity], val_loss: [2 ** 60, Number.NaN] },
-    initialLr: 0.5,
-    bytes: "epoch,loss,val_loss,lr\r\n0,5.960464477539063e-08,1.152921504606847e+18,0.5\r\n1,inf,nan,0.5\r\n",
-    derivation: "repr(2**-24)='5.960464477539063e-08', repr(2.0**60)='1.152921504606847e+18', str(inf)='inf', str(nan)='nan'",
-  },
 ];
 
-async function runLogger(options: CSVLoggerOptions, row: Pick<Row, "epochs" | "initialLr">, asTensors = false): Promise<string> {
-  await drive(new CSVLogger(options), { epochs: row.epochs, initialLr: row.initialLr, asTensors });
+async function runLogger(options: CSVLoggerOptions, row: Pick<Row, "epochs" | "initialLr">): Promise<string> {
+  await drive(new CSVLogger(options), { epochs: row.epochs, initialLr: row.initialLr });
   return fs.readFile(options.filename, "utf8");
 }
 
-describe("CSVLogger bytes (Keras 3 semantics)", () => {
-  const cases = ROWS.flatMap((row) => [false, true].map((asTensors) => ({ ...row, asTensors })));
-  test.each(cases)("$name (tensors: $asTensors)", async (row) => {
-    expect(await runLogger({ ...row.options, filename: freshFile() }, row, row.asTensors)).toBe(row.bytes);
-  });
-
-  test("append across two runs keeps the rows and writes the header once", async () => {
-    const filename = freshFile();
-    // Keras: run 1 finds no file -> append_header True, mode "a"; run 2 reads a non-empty first line -> no header.
-    await runLogger({ filename, append: true }, { epochs: { loss: [0.5, 0.25] }, initialLr: 0.5 });
-    const bytes = await runLogger({ filename, append: true }, { epochs: { loss: [0.125] }, initialLr: 0.5 });
-    expect(bytes).toBe("epoch,loss,lr\r\n0,0.5,0.5\r\n1,0.25,0.5\r\n0,0.125,0.5\r\n");
-  });
-
-  test("append to an existing empty file writes the header", async () => {
-    const filename = freshFile();
-    await fs.writeFile(filename, "");
-    expect(await runLogger({ filename, append: true }, { epochs: { loss: [0.5] }, initialLr: 0.5 })).toBe("epoch,loss,lr\r\n0,0.5,0.5\r\n");
-  });
-
-  test("without append a second run replaces the file", async () => {
-    const filename = freshFile();
-    await runLogger({ filename }, { epochs: { loss: [0.5, 0.25] }, initialLr: 0.5 });
-    expect(await runLogger({ filename }, { epochs: { loss: [0.125] }, initialLr: 0.5 })).toBe("epoch,loss,lr\r\n0,0.125,0.5\r\n");
+describe("CSVLogger options reach the log (Keras 3 semantics)", () => {
+  test.each(ROWS)("$name", async (row) => {
+    expect(await runLogger({ ...row.options, filename: freshFile() }, row)).toBe(row.bytes);
   });
 
   test("one instance across two fits, append: the second fit appends", async () => {

@@ -31,7 +31,8 @@ function render(source: string, diagnostics: Diagnostic[]): string {
       const at = source.slice(start.offset, end.offset);
       const where = `${start.line}:${start.column}-${end.line}:${end.column}`;
       const hint = d.hint === undefined ? "" : `\n    hint: ${d.hint}`;
-      return `${d.code} ${where} ${d.message}\n    at: ${JSON.stringify(at)}${hint}`;
+      const notes = (d.related ?? []).map((r) => `\n    note ${r.span.start.line}:${r.span.start.column}: ${r.message} ${JSON.stringify(source.slice(r.span.start.offset, r.span.end.offset))}`);
+      return `${d.code} ${where} ${d.message}\n    at: ${JSON.stringify(at)}${hint}${notes.join("")}`;
     })
     .join("\n")
     .concat("\n");
