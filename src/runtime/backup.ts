@@ -29,7 +29,8 @@ import { RulesCallback, type CallbackSignature, type RulesCallbackState } from "
 import { optimizerClassName, setLearningRate } from "./lr.js";
 import { optimizerState, restoreOptimizerState, type OptimizerState } from "./optimizer-state.js";
 import { OptionsError, option, parseOptions, z } from "./options.js";
-import { TensorBundle, parseState, stringifyState } from "./state.js";
+import { parseState, stringifyState } from "./state.js";
+import { TensorBundle } from "./tensor-bundle.js";
 
 export const BACKUP_JSON_FILE = "backup.json";
 export const BACKUP_TENSORS_FILE = "tensors.bin";

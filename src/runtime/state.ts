@@ -2,7 +2,8 @@
 // (BackupAndRestore): a small versioned JSON value, with tensors kept beside
 // it as binary and referred to by key.
 
-import * as tf from "@tensorflow/tfjs";
+// No tfjs here at run time (the CLI loads atomic.ts, which uses StateError): TensorBundle is in tensor-bundle.ts.
+import type * as tf from "@tensorflow/tfjs";
 
 /** A state that cannot be restored: another format version, a malformed value, a tensor of the wrong shape. */
 export class StateError extends Error {
@@ -34,48 +35,6 @@ export interface TensorSink {
 /** Where restoreState() finds them: a new tensor the caller owns. */
 export interface TensorSource {
   take(key: string): tf.Tensor;
-}
-
-/**
- * Tensors of one saved state, by key. put() clones (tfjs variables get a new
- * data id on every assign, so a clone keeps the values of the moment it was
- * taken); encode() gives the bytes tf.io.decodeWeights reads back.
- */
-export class TensorBundle implements TensorSink, TensorSource {
-  private readonly tensors = new Map<string, tf.Tensor>();
-
-  put(tensor: tf.Tensor): string {
-    const key = `t${this.tensors.size}`;
-    this.tensors.set(key, tensor.clone());
-    return key;
-  }
-
-  take(key: string): tf.Tensor {
-    const tensor = this.tensors.get(key);
-    if (tensor === undefined) throw new StateError(`the saved tensor "${key}" is missing`);
-    return tensor.clone();
-  }
-
-  get size(): number {
-    return this.tensors.size;
-  }
-
-  async encode(): Promise<{ data: Uint8Array; specs: tf.io.WeightsManifestEntry[] }> {
-    const named: tf.NamedTensorMap = Object.fromEntries(this.tensors);
-    const { data, specs } = await tf.io.encodeWeights(named);
-    return { data: new Uint8Array(data), specs };
-  }
-
-  static decode(data: ArrayBuffer, specs: tf.io.WeightsManifestEntry[]): TensorBundle {
-    const bundle = new TensorBundle();
-    for (const [key, tensor] of Object.entries(tf.io.decodeWeights(data, specs))) bundle.tensors.set(key, tensor);
-    return bundle;
-  }
-
-  dispose(): void {
-    tf.dispose([...this.tensors.values()]);
-    this.tensors.clear();
-  }
 }
 
 // JSON cannot hold NaN, the infinities or -0, which bests, lets and scores can

@@ -4,7 +4,8 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { ActionHost, CsvSink, RulesCallback, ScalarSink } from "../../src/runtime/index.js";
-import { TensorBundle, parseState, stringifyState } from "../../src/runtime/state.js";
+import { parseState, stringifyState } from "../../src/runtime/state.js";
+import { TensorBundle } from "../../src/runtime/tensor-bundle.js";
 import { loadRules, removeLoadedRules } from "../support/rules-module.js";
 import { classes, classifier } from "../support/writers-fit.js";
 

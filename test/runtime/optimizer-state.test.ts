@@ -2,7 +2,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { optimizerState, restoreOptimizerState } from "../../src/runtime/optimizer-state.js";
-import { StateError, TensorBundle, parseState, stringifyState } from "../../src/runtime/state.js";
+import { StateError, parseState, stringifyState } from "../../src/runtime/state.js";
+import { TensorBundle } from "../../src/runtime/tensor-bundle.js";
 
 await tf.setBackend("cpu");
 
