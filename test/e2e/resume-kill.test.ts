@@ -191,7 +191,10 @@ async function expectSameAsReference(dir: string, reference: string): Promise<vo
   const context = `seed ${seed}`;
   const [got, want] = [await readResult(dir), await readResult(reference)];
   expect(got.weights, `${context}: final weights`).toEqual(want.weights);
+  const stopAndRestore = (result: Result) => result.firings.earlyStopping!.map((f) => `${f.action} at ${f.epoch}${f.detail ? ` (${f.detail})` : ""}`);
+  expect(stopAndRestore(got), `${context}: the stop epoch and the restored epoch`).toEqual(stopAndRestore(want));
   expect(got.firings, `${context}: firings`).toEqual(want.firings);
+  // The CSV log holds the lr of every epoch end.
   const csv = await fs.readFile(path.join(dir, "log.csv"));
   expect(csv.equals(await fs.readFile(path.join(reference, "log.csv"))), `${context}: the CSV log, byte for byte`).toBe(true);
   const checkpoints = (await fs.readdir(path.join(dir, "ckpt"))).sort();
