@@ -382,7 +382,10 @@ class ClassChecker {
       } else if (isBuiltin(name)) {
         this.reporter.report("CBC206", decl.name.span, `\`let ${name}\` would hide the builtin \`${name}\``, `choose another name, e.g. \`${name}_0\``);
       } else if (this.params.has(name)) {
-        this.reporter.report("CBC206", decl.name.span, `\`let ${name}\` would hide the param \`${name}\``, `choose another name, e.g. \`${name}_now\``);
+        const param = this.params.get(name) as CheckedParam;
+        this.reporter.report("CBC206", decl.name.span, `\`let ${name}\` would hide the param \`${name}\``, `choose another name, e.g. \`${name}_now\``, [
+          { message: `the param \`${name}\``, span: param.decl.name.span },
+        ]);
       } else if (name === "__proto__") {
         // Variables live in a plain object; this key would set its prototype instead.
         this.reporter.report("CBC206", decl.name.span, "`let __proto__` is reserved", "choose another name");
