@@ -2,7 +2,7 @@
 //
 //   npm run bench                      everything (~3-4 minutes on 2 cores)
 //   npm run bench -- --quick           fewer rounds, for trying the scripts
-//   npm run bench -- --only training   one section: cold, large, training or simulate
+//   npm run bench -- --only training   one section: cold, large, training, simulate or backup
 //
 // Not a test: nothing here fails on a slow figure. bench/README.md says what each figure means.
 import { spawnSync } from "node:child_process";
@@ -24,12 +24,13 @@ const ROUNDS = {
   large: quick ? 2 : 5,
   training: quick ? 4 : 48,
   simulate: quick ? 3 : 9,
+  backup: quick ? 6 : 40,
 };
 /** Counted fits per variant in bench/training.ts. */
 const COUNTED_FITS = 3;
 const EPOCH_HOOKS = ["onTrainBegin", "onEpochBegin", "onEpochEnd", "onTrainEnd"];
 const BATCH_HOOKS = ["onBatchBegin", "onBatchEnd"];
-const TARGETS = { coldRatio: 1.5, large: 2, throughput: 100_000, vsNone: 1.02, vsHandwritten: 1.01, simulate10k: 1 };
+const TARGETS = { coldRatio: 1.5, large: 2, throughput: 100_000, vsNone: 1.02, vsHandwritten: 1.01, simulate10k: 1, backupVsSave: 1.2 };
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const note = (line) => process.stderr.write(`${line}\n`);
@@ -178,6 +179,14 @@ if (wants("simulate")) {
   };
 }
 
+// ------------------------------------------------------------ backup vs save model
+
+if (wants("backup")) {
+  const script = await bundle("bench/backup.ts", path.join(cacheDir, "backup.mjs"));
+  note(`backup vs save model: ${ROUNDS.backup} rounds per case, alternated...`);
+  results.backup = await runJson([script, outDir, String(ROUNDS.backup)], { cwd: outDir });
+}
+
 // ------------------------------------------------------------ report
 
 const loadAfter = os.loadavg()[0];
@@ -251,6 +260,20 @@ if (results.simulate) {
   say(`  in-process: load engine + emitter ${formatMs(p.loadMs)}; first run: read CSV ${formatMs(p.first.parseMs)}, simulate ${formatMs(p.first.simulateMs)}; warm: ${formatMs(p.warm.parseMs)} + ${formatMs(p.warm.simulateMs)}`);
 }
 
+if (results.backup) {
+  const cases = results.backup.cases;
+  const mb = (bytes) => `${(bytes / 1e6).toFixed(2)} MB`;
+  say();
+  say(`Backup per epoch vs save model (BackupAndRestore's epoch-begin backup vs saveModel of the same model; medians of ${results.backup.rounds} alternated rounds)`);
+  for (const [name, c] of Object.entries(cases)) {
+    say(
+      `  ${name.padEnd(30)} backup ${c.backupMs.toFixed(1)} ms (${mb(c.backupBytes)}) / save ${c.saveMs.toFixed(1)} ms (${mb(c.modelBytes)}) = ${c.ratio.toFixed(2)}x` +
+        `${name === "adam" ? `  target <= ${TARGETS.backupVsSave}x  ${verdict(c.ratio <= TARGETS.backupVsSave)}` : ""}` +
+        `;  vs save with optimizer ${c.saveWithOptimizerMs.toFixed(1)} ms = ${c.ratioWithOptimizer.toFixed(2)}x`,
+    );
+  }
+}
+
 say();
 say(`bench took ${formatMs(performance.now() - startedAt)}`);
 const summary = {
@@ -261,6 +284,9 @@ const summary = {
   reads_per_batch_added: results.training ? round(results.training.readsPerBatch.generated - results.training.readsPerBatch.none, 4) : null,
   leaked_tensors: results.training ? results.training.leaked.generated : null,
   simulate_10k_epochs_s: results.simulate ? round(results.simulate.cliWallMs / 1000, 3) : null,
+  backup_vs_save: results.backup ? round(results.backup.cases.adam.ratio, 3) : null,
+  backup_vs_save_sgd: results.backup ? round(results.backup.cases.sgd.ratio, 3) : null,
+  backup_vs_save_with_optimizer: results.backup ? round(results.backup.cases.adam.ratioWithOptimizer, 3) : null,
 };
 writeFileSync(path.join(outDir, "latest.json"), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, loadavg: [loadBefore, loadAfter], summary, results }, null, 2)}\n`);
 say(JSON.stringify(summary));
