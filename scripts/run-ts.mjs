@@ -6,9 +6,11 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const entry = process.argv[2];
+// --bundle-only: print the bundle's path instead of running it (a test that starts it many times).
+const bundleOnly = process.argv[2] === "--bundle-only";
+const entry = process.argv[bundleOnly ? 3 : 2];
 if (!entry) {
-  process.stderr.write("usage: node scripts/run-ts.mjs <file.ts>\n");
+  process.stderr.write("usage: node scripts/run-ts.mjs [--bundle-only] <file.ts>\n");
   process.exit(2);
 }
 // Inside the project, so the bundle's bare imports resolve to its node_modules.
@@ -30,6 +32,10 @@ const outfile = path.join(outDir, `${path.basename(entry, ".ts")}.mjs`);
     banner: { js: 'import { createRequire as __cbcCreateRequire } from "node:module"; const require = __cbcCreateRequire(import.meta.url);' },
     absWorkingDir: root,
   });
-  process.chdir(root);
-  await import(pathToFileURL(outfile).href);
+  if (bundleOnly) {
+    process.stdout.write(`${outfile}\n`);
+  } else {
+    process.chdir(root);
+    await import(pathToFileURL(outfile).href);
+  }
 }

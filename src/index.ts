@@ -19,3 +19,21 @@ export {
   type Firing,
   type HookContext,
 } from "./runtime/index.js";
+// What the rules would do on a recorded history, without training (`cbc simulate`): the engine itself, on a stand-in model.
+export {
+  simulate,
+  simulateInDetail,
+  readHistory,
+  parseCsvHistory,
+  parseJsonHistory,
+  SimulateError,
+  HistoryError,
+  type SimulateOptions,
+  type SimulationResult,
+  type Simulation,
+  type ResultFiring,
+  type NotSimulated,
+  type History,
+  type HistoryEpoch,
+  type HistoryFormat,
+} from "./simulate/index.js";

@@ -12,8 +12,11 @@ import { PolynomialDecay, type PolynomialDecayOptions } from "../generated/std/p
 import { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from "../generated/std/reduce-lr-on-plateau.js";
 import { TensorBoard, type TensorBoardOptions } from "../generated/std/tensorboard.js";
 import { TerminateOnNaN, type TerminateOnNaNOptions } from "../generated/std/terminate-on-nan.js";
+// Written in TypeScript, not rules: it saves and restores the other callbacks (README, "Resume after a crash").
+import { BackupAndRestore, type BackupAndRestoreOptions } from "./runtime/index.js";
 
 export {
+  BackupAndRestore,
   CosineDecay,
   CSVLogger,
   EarlyStopping,
@@ -28,6 +31,7 @@ export {
   TerminateOnNaN,
 };
 export type {
+  BackupAndRestoreOptions,
   CosineDecayOptions,
   CSVLoggerOptions,
   EarlyStoppingOptions,
@@ -56,4 +60,5 @@ export const callbacks = {
   polynomialDecay: (options: PolynomialDecayOptions) => new PolynomialDecay(options),
   cosineDecay: (options: CosineDecayOptions) => new CosineDecay(options),
   oneCycle: (options: OneCycleOptions) => new OneCycle(options),
+  backupAndRestore: (options: BackupAndRestoreOptions) => new BackupAndRestore(options),
 };

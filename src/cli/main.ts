@@ -1,9 +1,11 @@
 // The `cbc` executable: runs the CLI with this process's streams and sets its exit code.
 import { workerEmitter, type Emitter } from "./emitter.js";
 
-// Before anything else loads: `compile` starts its emitter thread, which loads
-// ts-morph while this thread loads the CLI, reads, parses and checks.
-const emitter: Emitter | undefined = process.argv[2] === "compile" ? workerEmitter(new URL("./emit-worker.js", import.meta.url)) : undefined;
+// Before anything else loads: `compile` (and `simulate` and `plot`, which run the
+// generated class) start the emitter thread, which loads ts-morph while this
+// thread loads the CLI (and, to simulate, tfjs), reads, parses and checks.
+const EMITTING = new Set(["compile", "simulate", "plot"]);
+const emitter: Emitter | undefined = EMITTING.has(process.argv[2] ?? "") ? workerEmitter(new URL("./emit-worker.js", import.meta.url)) : undefined;
 
 // `cbc check ... | head` closes the pipe early: stop quietly, without a trace.
 for (const stream of [process.stdout, process.stderr]) {

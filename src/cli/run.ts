@@ -8,6 +8,7 @@ import { findStemClash, readSources, resolveInputs, stemOf, type SourceFile } fr
 import { CliError, EXIT, shownPath, wantsColor, type CliIO } from "./io.js";
 import { inProcessEmitter } from "./emitter.js";
 import type { OutputResult, PlannedOutput } from "./outputs.js";
+import { collectSet, plotCommand, simulateCommand, type PlotCommandOptions, type SimulateCommandOptions } from "./simulate.js";
 
 export type { CliIO } from "./io.js";
 
@@ -86,6 +87,37 @@ async function runCommand(argv: readonly string[], io: CliIO): Promise<number> {
     .addOption(formatOption())
     .action(async (inputs: string[], options: CompileOptions) => {
       exitCode = await compileCommand(inputs, options, io);
+    });
+
+  const reportDiagnostics = (sources: readonly SourceFile[], diagnostics: readonly Diagnostic[]): void =>
+    report(io, "text", sources, diagnostics, [], { summaryAlways: true });
+
+  /** What simulate and plot share: the class, its options, the starting rate, JSON. */
+  const replayOptions = (command: Command, lrDefault: string): Command =>
+    command
+      .option("--class <name>", "the class to run, when the file has several")
+      .option("--set <name=value>", "an option of the class (names as in the rules or camelCased); repeatable", collectSet, [])
+      .option("--lr <rate>", `the starting learning rate (default: ${lrDefault})`)
+      .option("--json", "print the result as one JSON object");
+
+  replayOptions(program.command("simulate"), "the history's first lr, else 0.001")
+    .description("replay a recorded training history through the rules: what they would have done, without training or writing anything")
+    .argument("<file>", "a .rules file")
+    .requiredOption("--history <file>", "the history: a CSV log (Keras' CSVLogger, cbc's log to), a JSON history, or a TensorBoard log directory")
+    .option("--steps-per-epoch <n>", "also replay n batches per epoch, without batch metrics, so batch rules run")
+    .option("--plot <out>", "draw the metrics, the learning rate and what the rules did to OUT.svg or OUT.png")
+    .action(async (file: string, options: SimulateCommandOptions) => {
+      exitCode = await simulateCommand(file, options, io, reportDiagnostics);
+    });
+
+  replayOptions(program.command("plot"), "0.001")
+    .description("the learning rate that rules which need no metrics produce over N epochs (warm-up, step, cosine, one-cycle, ...)")
+    .argument("<file>", "a .rules file")
+    .requiredOption("--epochs <n>", "epochs to run")
+    .option("--steps-per-epoch <n>", "batches per epoch, for rules that act per batch")
+    .option("-o, --out <file>", "write the picture to OUT.svg or OUT.png")
+    .action(async (file: string, options: PlotCommandOptions) => {
+      exitCode = await plotCommand(file, options, io, reportDiagnostics);
     });
 
   program

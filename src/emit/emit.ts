@@ -19,6 +19,12 @@ const { Scope, StructureKind } = tsMorph;
 export interface EmitOptions {
   /** Module that generated code imports the runtime from. */
   runtimeImport?: string;
+  /**
+   * "typescript" (the default): the module `cbc compile` writes. "commonjs": the
+   * same module transpiled by TypeScript to CommonJS JavaScript, for evaluating
+   * in-process (`cbc simulate` runs the generated class itself).
+   */
+  module?: "typescript" | "commonjs";
 }
 
 export interface EmittedFile {
@@ -77,7 +83,17 @@ export function emitModule(checked: CheckedProgram, options: EmitOptions = {}): 
   let text = printed.replace(/[ \t]+(?=\n|$)/g, "");
   // Import the expression helpers only where an expression needs them.
   if (/\bmath\.\w+\(/.test(text)) text = text.replace("import { RulesCallback, ", "import { RulesCallback, math, ");
+  if (options.module === "commonjs") return { fileName: `${stem}.cjs`, text: toCommonJs(text, `${stem}.ts`) };
   return { fileName: `${stem}.ts`, text };
+}
+
+/** The TypeScript that ts-morph bundles, transpiling one module on its own (no type check: the emitter's output is typed by construction). */
+function toCommonJs(text: string, fileName: string): string {
+  const { ts } = tsMorph;
+  return ts.transpileModule(text, {
+    fileName,
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: false, sourceMap: false },
+  }).outputText;
 }
 
 function usesHistory(rule: CheckedRule): boolean {

@@ -2,9 +2,15 @@
 
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
+import type { Stats } from "node:fs";
 import * as path from "node:path";
 
+import { StateError } from "./state.js";
 import { WriteError } from "./write-error.js";
+
+/** Suffix of the previous copy of a directory while writeDirectoryAtomic swaps a new one in. */
+export const PREVIOUS_SUFFIX = ".prev";
+const STAGING_INFIX = ".tmp-";
 
 export { WriteError };
 
@@ -150,6 +156,24 @@ export async function writeFileAtomic(filePath: string, data: string | Uint8Arra
   await fsyncDir(dir);
 }
 
+/**
+ * Reopens a log file for appending where a backup left it: bytes written
+ * after `length` (by a run killed later) are cut off. A file shorter than
+ * that was changed since: a StateError naming it (`what`: "the CSV log").
+ */
+export async function reopenAt(filePath: string, length: number, what: string): Promise<fs.FileHandle> {
+  const info = await statOrUndefined(filePath).catch(() => undefined);
+  if (info === undefined || info.size < length) {
+    throw new StateError(`${what} "${filePath}" holds ${info?.size ?? 0} bytes, the backup recorded ${length}: it was changed or removed after the backup`);
+  }
+  try {
+    await fs.truncate(filePath, length);
+    return await fs.open(filePath, "a");
+  } catch (error) {
+    throw await toWriteError(filePath, error);
+  }
+}
+
 /** Removes a file or directory tree; a missing path is not an error. */
 export async function removePath(target: string): Promise<void> {
   try {
@@ -158,3 +182,159 @@ export async function removePath(target: string): Promise<void> {
     throw await toWriteError(target, error);
   }
 }
+
+// ---------------------------------------------------------------------------
+// Atomic directories (checkpoints, backups)
+
+// Saves to one directory run one after another, so two rules saving to the same
+// path in the same process never interleave their renames.
+const saveQueues = new Map<string, Promise<unknown>>();
+
+function serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = saveQueues.get(key) ?? Promise.resolve();
+  const run = previous.then(task, task);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  saveQueues.set(key, settled);
+  void settled.then(() => {
+    if (saveQueues.get(key) === settled) saveQueues.delete(key);
+  });
+  return run;
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Removes staging directories for `target` left by processes that died mid-save. */
+async function removeStaleStaging(target: string): Promise<void> {
+  const parent = path.dirname(target);
+  const pattern = new RegExp(`^${escapeRegExp(path.basename(target) + STAGING_INFIX)}(\\d+)-(\\d+)$`);
+  let names: string[];
+  try {
+    names = await fs.readdir(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = pattern.exec(name);
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || isProcessAlive(pid)) continue;
+    await fs.rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** fs.stat, or undefined when nothing is there. */
+export async function statOrUndefined(target: string): Promise<Stats | undefined> {
+  try {
+    return await fs.stat(target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/** Refuses to replace anything that is not a directory of this kind: a file, or a directory with other files in it. */
+async function checkReplaceable(target: string, requested: string, options: AtomicDirectoryOptions): Promise<boolean> {
+  const info = await statOrUndefined(target);
+  if (info === undefined) return false;
+  if (!info.isDirectory()) {
+    throw new WriteError(requested, `it exists and is a file, not a ${options.kind} directory`, { code: "EEXIST" });
+  }
+  const foreign = (await fs.readdir(target)).filter((name) => !options.ownedFiles.has(name));
+  if (foreign.length > 0) {
+    throw new WriteError(
+      requested,
+      `the directory holds files that are not part of a ${options.kind} (${foreign.slice(0, 5).join(", ")}); ` +
+        "refusing to replace it: choose another path or move those files",
+      { code: "EEXIST" },
+    );
+  }
+  return true;
+}
+
+let stagingCounter = 0;
+
+async function writeDirectory(
+  requested: string,
+  files: ReadonlyArray<readonly [string, string | Uint8Array]>,
+  options: AtomicDirectoryOptions,
+): Promise<void> {
+  const target = path.resolve(requested);
+  const parent = path.dirname(target);
+  const previous = target + PREVIOUS_SUFFIX;
+  try {
+    await fs.mkdir(parent, { recursive: true });
+  } catch (error) {
+    throw await toWriteError(requested, error);
+  }
+  const targetExists = await checkReplaceable(target, requested, options).catch(async (error: unknown) => {
+    throw await toWriteError(requested, error);
+  });
+  await removeStaleStaging(target);
+
+  stagingCounter += 1;
+  const staging = `${target}${STAGING_INFIX}${process.pid}-${stagingCounter}`;
+  let movedAside = false;
+  try {
+    await fs.mkdir(staging);
+    for (const [name, data] of files) await writeNewFileDurably(path.join(staging, name), data);
+    await fsyncDir(staging);
+
+    if (targetExists) {
+      // `target` is complete, so an older `.prev` (from a crash) is no longer needed.
+      await fs.rm(previous, { recursive: true, force: true });
+      await fs.rename(target, previous);
+      movedAside = true;
+    }
+    // If `target` was missing, a `.prev` from a crash is the last good copy: keep it until now.
+    await fs.rename(staging, target);
+    movedAside = false;
+    await fsyncDir(parent);
+  } catch (error) {
+    if (movedAside) await fs.rename(previous, target).catch(() => undefined);
+    await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    throw await toWriteError(requested, error);
+  }
+  await removePath(previous).catch(() => undefined);
+}
+
+export interface AtomicDirectoryOptions {
+  /** The file names a directory of this kind holds: one with any other file is never replaced. */
+  ownedFiles: ReadonlySet<string>;
+  /** What the directory is, for messages: "checkpoint", "backup". */
+  kind: string;
+}
+
+/**
+ * Replaces the directory `dir` with one holding exactly `files`, so a reader
+ * sees the old directory or the new one, never a mix: the new one is written
+ * completely into a sibling `dir.tmp-<pid>-<n>` (every file fsynced), then
+ * swapped in with two renames, `dir` -> `dir.prev` and `dir.tmp-...` -> `dir`;
+ * then `dir.prev` is removed. Between the two renames `dir` does not exist and
+ * `dir.prev` is the last complete copy, so a process killed at any point leaves
+ * `dir` or `dir.prev` complete. Leftover staging directories of processes that
+ * no longer run are removed by the next write to `dir`. Writes to one
+ * directory run one after another. Failures are WriteErrors naming `dir`.
+ */
+export async function writeDirectoryAtomic(
+  dir: string,
+  files: ReadonlyArray<readonly [string, string | Uint8Array]>,
+  options: AtomicDirectoryOptions,
+): Promise<void> {
+  await serialized(path.resolve(dir), () => writeDirectory(dir, files, options));
+}
+

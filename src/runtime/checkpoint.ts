@@ -7,20 +7,16 @@
 //                                      weightsManifest: [{ paths: ["weights.bin"], weights }] })
 //                  dir/weights.bin
 //
-// Crash safety: a checkpoint is first written completely into a sibling
-// `dir.tmp-<pid>-<n>` (every file fsynced), then swapped in with two renames:
-// `dir` -> `dir.prev`, `dir.tmp-...` -> `dir`; then `dir.prev` is removed. Between
-// the two renames `dir` does not exist; fileLoader() and loadWeights() then read
-// `dir.prev`, which is the last complete checkpoint. A process killed at any point
-// therefore leaves `dir` or `dir.prev` complete. Leftover `dir.tmp-<pid>-<n>`
-// directories of processes that no longer run are removed by the next save to `dir`.
+// Crash safety: a checkpoint is written with writeDirectoryAtomic (atomic.ts):
+// staged beside `dir`, then swapped in through `dir.prev`. A process killed at
+// any point leaves `dir` or `dir.prev` complete; fileLoader() and loadWeights()
+// read `dir.prev` when `dir` is missing.
 
 import * as tf from "@tensorflow/tfjs";
 import { promises as fs } from "node:fs";
-import type { Stats } from "node:fs";
 import * as path from "node:path";
 
-import { WriteError, fsyncDir, removePath, toWriteError, writeNewFileDurably } from "./atomic.js";
+import { PREVIOUS_SUFFIX, removePath, statOrUndefined, writeDirectoryAtomic } from "./atomic.js";
 import { KeptCheckpoints, type CheckpointRank } from "./keeper.js";
 
 export { KeptCheckpoints, type CheckpointRank, type CheckpointScore, type CheckpointStore, type KeptCheckpointsState } from "./keeper.js";
@@ -28,9 +24,7 @@ export { KeptCheckpoints, type CheckpointRank, type CheckpointScore, type Checkp
 export const MODEL_JSON_FILE = "model.json";
 export const WEIGHTS_BIN_FILE = "weights.bin";
 export const WEIGHTS_JSON_FILE = "weights.json";
-/** Suffix of the previous checkpoint while a new one is being swapped in. */
-export const PREVIOUS_SUFFIX = ".prev";
-const STAGING_INFIX = ".tmp-";
+export { PREVIOUS_SUFFIX };
 const CHECKPOINT_FILES = new Set([MODEL_JSON_FILE, WEIGHTS_BIN_FILE, WEIGHTS_JSON_FILE]);
 
 export interface SaveModelOptions {
@@ -109,127 +103,6 @@ function weightsJsonText(artifacts: tf.io.ModelArtifacts): string {
   return JSON.stringify(manifest);
 }
 
-// Saves to one directory run one after another, so two rules saving to the same
-// path in the same process never interleave their renames.
-const saveQueues = new Map<string, Promise<unknown>>();
-
-function serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const previous = saveQueues.get(key) ?? Promise.resolve();
-  const run = previous.then(task, task);
-  const settled = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  saveQueues.set(key, settled);
-  void settled.then(() => {
-    if (saveQueues.get(key) === settled) saveQueues.delete(key);
-  });
-  return run;
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** Removes staging directories for `target` left by processes that died mid-save. */
-async function removeStaleStaging(target: string): Promise<void> {
-  const parent = path.dirname(target);
-  const pattern = new RegExp(`^${escapeRegExp(path.basename(target) + STAGING_INFIX)}(\\d+)-(\\d+)$`);
-  let names: string[];
-  try {
-    names = await fs.readdir(parent);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const match = pattern.exec(name);
-    if (match === null) continue;
-    const pid = Number(match[1]);
-    if (pid === process.pid || isProcessAlive(pid)) continue;
-    await fs.rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
-  }
-}
-
-async function statOrUndefined(target: string): Promise<Stats | undefined> {
-  try {
-    return await fs.stat(target);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-}
-
-/** Refuses to replace anything that is not a checkpoint: a file, or a directory with other files in it. */
-async function checkReplaceable(target: string, requested: string): Promise<boolean> {
-  const info = await statOrUndefined(target);
-  if (info === undefined) return false;
-  if (!info.isDirectory()) {
-    throw new WriteError(requested, "it exists and is a file, not a checkpoint directory", { code: "EEXIST" });
-  }
-  const foreign = (await fs.readdir(target)).filter((name) => !CHECKPOINT_FILES.has(name));
-  if (foreign.length > 0) {
-    throw new WriteError(
-      requested,
-      `the directory holds files that are not part of a checkpoint (${foreign.slice(0, 5).join(", ")}); ` +
-        "refusing to replace it: choose another path or move those files",
-      { code: "EEXIST" },
-    );
-  }
-  return true;
-}
-
-let stagingCounter = 0;
-
-async function writeCheckpointDirectory(requested: string, files: ReadonlyArray<readonly [string, string | Uint8Array]>): Promise<void> {
-  const target = path.resolve(requested);
-  const parent = path.dirname(target);
-  const previous = target + PREVIOUS_SUFFIX;
-  try {
-    await fs.mkdir(parent, { recursive: true });
-  } catch (error) {
-    throw await toWriteError(requested, error);
-  }
-  const targetExists = await checkReplaceable(target, requested).catch(async (error: unknown) => {
-    throw await toWriteError(requested, error);
-  });
-  await removeStaleStaging(target);
-
-  stagingCounter += 1;
-  const staging = `${target}${STAGING_INFIX}${process.pid}-${stagingCounter}`;
-  let movedAside = false;
-  try {
-    await fs.mkdir(staging);
-    for (const [name, data] of files) await writeNewFileDurably(path.join(staging, name), data);
-    await fsyncDir(staging);
-
-    if (targetExists) {
-      // `target` is complete, so an older `.prev` (from a crash) is no longer needed.
-      await fs.rm(previous, { recursive: true, force: true });
-      await fs.rename(target, previous);
-      movedAside = true;
-    }
-    // If `target` was missing, a `.prev` from a crash is the last good copy: keep it until now.
-    await fs.rename(staging, target);
-    movedAside = false;
-    await fsyncDir(parent);
-  } catch (error) {
-    if (movedAside) await fs.rename(previous, target).catch(() => undefined);
-    await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
-    throw await toWriteError(requested, error);
-  }
-  await removePath(previous).catch(() => undefined);
-}
-
 /**
  * Saves `model` to the directory `dir`: model.json + weights.bin as tfjs-node
  * writes them (so `tf.loadLayersModel("file://dir/model.json")` with tfjs-node,
@@ -247,7 +120,7 @@ export async function saveModel(model: tf.LayersModel, dir: string, options?: Sa
     : [MODEL_JSON_FILE, modelJsonText(artifacts)];
   // weights.bin first: a reader that finds the manifest finds its weights too.
   const files = [[WEIGHTS_BIN_FILE, weights], manifest] as const;
-  await serialized(path.resolve(dir), () => writeCheckpointDirectory(dir, files));
+  await writeDirectoryAtomic(dir, files, { ownedFiles: CHECKPOINT_FILES, kind: "checkpoint" });
 }
 
 // ---------------------------------------------------------------------------

@@ -3,8 +3,19 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
-import { WriteError, toWriteError } from "./atomic.js";
+import { WriteError, reopenAt, toWriteError } from "./atomic.js";
 import { pyRepr } from "./pyfloat.js";
+import { checkState } from "./state.js";
+
+/** An open CSV log: its file, columns, and how many bytes of it are complete rows. */
+export interface CsvLoggerState {
+  v: 1;
+  path: string;
+  separator: string;
+  append: boolean;
+  columns: string[];
+  length: number;
+}
 
 export interface CsvLoggerOptions {
   /** One character between cells; "," by default. */
@@ -63,6 +74,8 @@ export class CsvLogger {
   private handle: fs.FileHandle | undefined;
   private columns: string[] = [];
   private writing: Promise<void> = Promise.resolve();
+  /** Bytes in the file once the queued writes are done. */
+  private length = 0;
 
   constructor(filePath: string, options?: CsvLoggerOptions) {
     const separator = options?.separator ?? ",";
@@ -99,9 +112,12 @@ export class CsvLogger {
         });
         // Keras writes the header when the file's first line is empty.
         writeHeader = existing === undefined || existing.size === 0;
+        this.length = existing?.size ?? 0;
+      } else {
+        this.length = 0;
       }
       this.handle = await fs.open(this.path, this.append ? "a" : "w");
-      if (writeHeader) await this.handle.writeFile(formatCsvLine(this.header, this.separator));
+      if (writeHeader) await this.writeText(this.handle, formatCsvLine(this.header, this.separator));
     } catch (error) {
       await this.handle?.close().catch(() => undefined);
       this.handle = undefined;
@@ -124,13 +140,49 @@ export class CsvLogger {
     // Rows are chained so they land in call order even if a caller does not await.
     const run = this.writing.then(async () => {
       try {
-        await handle.writeFile(line);
+        await this.writeText(handle, line);
       } catch (error) {
         throw await toWriteError(this.path, error);
       }
     });
     this.writing = run.catch(() => undefined);
     return run;
+  }
+
+  private async writeText(handle: fs.FileHandle, text: string): Promise<void> {
+    const bytes = Buffer.from(text, "utf8");
+    await handle.writeFile(bytes);
+    this.length += bytes.length;
+  }
+
+  /**
+   * Where the log stands, once the rows written so far are on disk (fsynced):
+   * a backup that records it never refers to bytes a crash could lose.
+   */
+  async state(): Promise<CsvLoggerState> {
+    const handle = this.handle;
+    if (handle === undefined) throw new WriteError(this.path, "the CSV log is not open");
+    await this.writing;
+    try {
+      await handle.sync();
+    } catch (error) {
+      throw await toWriteError(this.path, error);
+    }
+    return { v: 1, path: this.path, separator: this.separator, append: this.append, columns: [...this.columns], length: this.length };
+  }
+
+  /**
+   * Reopens a log where `state` left it: rows a killed run wrote after that
+   * point are cut off, so the rows that follow are not duplicated. A file
+   * shorter than the state says was changed since: a StateError naming it.
+   */
+  static async resume(saved: unknown): Promise<CsvLogger> {
+    const state = checkState<CsvLoggerState>("CSV log", saved, 1);
+    const logger = new CsvLogger(state.path, { separator: state.separator, append: state.append });
+    logger.columns = [...state.columns];
+    logger.handle = await reopenAt(state.path, state.length, "the CSV log");
+    logger.length = state.length;
+    return logger;
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 
 import { formatTemplate, type FormatArg } from "./format.js";
-import { MetricHistory } from "./history.js";
+import { MetricHistory, type MetricHistoryState } from "./history.js";
 import { currentActionHost, type ActionHost, type CsvSink, type HostAction, type ProgressSink, type ProgressStream, type ScalarSink } from "./host.js";
 import { KeptCheckpoints, type KeptCheckpointsState } from "./keeper.js";
 import { guardAgainstForeignTfjs } from "./foreign-tfjs.js";
@@ -18,25 +18,11 @@ import { OptionsError } from "./options.js";
 import { pyRepr } from "./pyfloat.js";
 import { isReported, optionMetricNotReported, optionTemplateNotReported, ruleMetricNotReported } from "./reported.js";
 import { metricSpellings } from "../util/metric-names.js";
-import { ImprovesTracker, PlateauTracker } from "./trackers.js";
+import { checkState, StateError, stringifyState, type TensorSink, type TensorSource } from "./state.js";
+import { ImprovesTracker, PlateauTracker, type ImprovesTrackerState, type PlateauTrackerState } from "./trackers.js";
 import { RuleError, RuleFailure, type CallbackOptions, type CallbackSpec, type EventName, type Firing, type HookContext, type HookFunction, type MetricSource, type RuleSite } from "./types.js";
-import { BestWeights } from "./weights.js";
+import { BestWeights, type BestWeightsState } from "./weights.js";
 import { WriteError } from "./write-error.js";
-
-/**
- * The state of a callback's writing actions, as plain data: the `keep K` lists
- * (by save action), and per CSV path and TensorBoard dir how far they got.
- * Read it with actionState() and give it back with restoreActionState() to
- * carry the actions across a resumed run.
- */
-export interface ActionState {
-  checkpoints: Record<string, KeptCheckpointsState>;
-  /** Rows written per CSV path (over every fit of this callback). */
-  csv: Record<string, { rows: number; lastEpoch: number }>;
-  /** The last step written per TensorBoard dir and kind. */
-  tensorboard: Record<string, { epoch?: number; batch?: number }>;
-}
-
 
 // Optional fields accept undefined: generated code passes absent options (`baseline: o.baseline`).
 interface PredicateSpec {
@@ -60,6 +46,34 @@ export class Predicate {
   ) {
     if (captureWeights) this.bestWeights = new BestWeights();
   }
+}
+
+/**
+ * Everything a RulesCallback has learned during a fit (BackupAndRestore saves
+ * it): the clock, `let` variables, firings, each predicate's tracker and best
+ * weights, metric histories, `keep K` lists, and the open CSV logs and
+ * TensorBoard event files with their lengths. The learning rate is the
+ * optimizer's, saved with it; the progress bar is display only and starts afresh.
+ */
+export interface RulesCallbackState {
+  v: 1;
+  className: string;
+  clock: { epoch: number; batch: number; step: number; elapsed: number };
+  variables: Record<string, number>;
+  firings: Firing[];
+  predicates: Array<{ tracker: PlateauTrackerState | ImprovesTrackerState; bestWeights?: BestWeightsState }>;
+  histories: Record<string, MetricHistoryState>;
+  keepers: Record<string, KeptCheckpointsState>;
+  /** Each open CSV log and TensorBoard dir, with what its host sink saved (Node: file and length). */
+  csvLogs: Array<{ path: string; state: unknown }>;
+  tensorboards: Array<{ dir: string; state: unknown }>;
+}
+
+/** What must match for a saved state to be restored into a callback: its class and its options. */
+export interface CallbackSignature {
+  className: string;
+  /** The parsed options as JSON; functions (hooks, schedules) appear as "[function]". */
+  options: string;
 }
 
 const YIELD_EVERY_MS = 100;
@@ -96,10 +110,6 @@ export abstract class RulesCallback extends tf.Callback {
   private readonly keepers = new Map<string, KeptCheckpoints>();
   private readonly csvLoggers = new Map<string, CsvSink>();
   private readonly boards = new Map<string, ScalarSink>();
-  private readonly csvProgress = new Map<string, { rows: number; lastEpoch: number }>();
-  private readonly boardSteps = new Map<string, { epoch?: number; batch?: number }>();
-  /** Restored keep-K lists, taken over by the save action of the same key. */
-  private restoredKeepers: Record<string, KeptCheckpointsState> = {};
   /**
    * Where the writing actions happen: the host installed by the platform entry
    * (Node: files; browser: tfjs storage), or one given before training (a dry run).
@@ -132,6 +142,11 @@ export abstract class RulesCallback extends tf.Callback {
 
   private activeRules(): RuleSite[] {
     return this.spec.rules.filter((_, index) => this.spec.enabled?.[index] !== false);
+  }
+
+  /** The rules these options leave on: a rule whose option-only condition is false never fires. */
+  get enabledRules(): readonly RuleSite[] {
+    return this.activeRules();
   }
 
   // ------------------------------------------------------------ state
@@ -361,7 +376,12 @@ export abstract class RulesCallback extends tf.Callback {
   }
 
   private say(line: string): void {
-    if (this.verbose > 0) console.log(line);
+    if (this.verbose > 0) this.printLine(line);
+  }
+
+  private printLine(line: string): void {
+    if (this.host.printLine) this.host.printLine(line);
+    else console.log(line);
   }
 
   protected setLr(rule: RuleSite, value: number): void {
@@ -457,7 +477,7 @@ export abstract class RulesCallback extends tf.Callback {
   }
 
   protected print(rule: RuleSite, line: string): void {
-    console.log(line);
+    this.printLine(line);
     this.record(rule, "print", { detail: line });
   }
 
@@ -486,13 +506,7 @@ export abstract class RulesCallback extends tf.Callback {
         const key = this.saveActionKey(rule);
         let keeper = this.keepers.get(key);
         if (!keeper) {
-          const host = this.host;
-          keeper = new KeptCheckpoints(keep.count, keep.rankBy ? "best" : "newest", {
-            remove: (location) => host.removeCheckpoint(location),
-            key: (location) => host.checkpointKey(location),
-          });
-          const restored = this.restoredKeepers[key];
-          if (restored) keeper.restoreState(restored);
+          keeper = this.newKeeper(keep.count, keep.rankBy ? "best" : "newest");
           this.keepers.set(key, keeper);
         }
         // Rank by the metric's value now, not the predicate's best: a rule like
@@ -540,8 +554,6 @@ export abstract class RulesCallback extends tf.Callback {
         this.csvLoggers.set(path, logger);
       }
       await logger.writeRow(this.epoch, { ...this.current, lr: this.lr });
-      const progress = this.csvProgress.get(path) ?? { rows: 0, lastEpoch: -1 };
-      this.csvProgress.set(path, { rows: progress.rows + 1, lastEpoch: this.epoch });
     } catch (error) {
       throw await this.writeFailed(rule, "could not write the CSV log", path, error);
     }
@@ -567,9 +579,7 @@ export abstract class RulesCallback extends tf.Callback {
         writer = this.host.openTensorBoard(dir);
         this.boards.set(dir, writer);
       }
-      const kind = batchLevel ? "batch" : "epoch";
-      await writer.write(kind, step, values, this.lr);
-      this.boardSteps.set(dir, { ...this.boardSteps.get(dir), [kind]: step });
+      await writer.write(batchLevel ? "batch" : "epoch", step, values, this.lr);
     } catch (error) {
       throw await this.writeFailed(rule, "could not write TensorBoard events to", dir, error);
     }
@@ -692,35 +702,106 @@ export abstract class RulesCallback extends tf.Callback {
     if (reason !== undefined) throw new RuleError(rule, reason);
   }
 
-  /** The writing actions' state (keep-K lists, CSV rows, TensorBoard steps), as plain data. */
-  actionState(): ActionState {
-    const checkpoints: Record<string, KeptCheckpointsState> = { ...this.restoredKeepers };
-    for (const [key, keeper] of this.keepers) checkpoints[key] = keeper.state;
-    return {
-      checkpoints,
-      csv: Object.fromEntries([...this.csvProgress].map(([path, progress]) => [path, { ...progress }])),
-      tensorboard: Object.fromEntries([...this.boardSteps].map(([dir, steps]) => [dir, { ...steps }])),
-    };
-  }
-
-  /**
-   * Take over state read with actionState() (of a callback of the same class
-   * and options): `keep K` goes on counting the checkpoints saved before. CSV
-   * and TensorBoard positions are carried for reading back; what a resumed
-   * log does with them (append) is the caller's choice of options.
-   */
-  restoreActionState(state: ActionState): void {
-    this.keepers.clear();
-    this.restoredKeepers = { ...state.checkpoints };
-    this.csvProgress.clear();
-    for (const [path, progress] of Object.entries(state.csv)) this.csvProgress.set(path, { ...progress });
-    this.boardSteps.clear();
-    for (const [dir, steps] of Object.entries(state.tensorboard)) this.boardSteps.set(dir, { ...steps });
-  }
-
   /** Free best-weight snapshots. Train end does it too; call it after a fit that failed, if the callback will not be used again. */
   dispose(): void {
     for (const predicate of this.predicates) predicate.bestWeights?.dispose();
+  }
+
+  // ------------------------------------------------------------ backup and restore
+
+  /** The class and options a saved state belongs to (BackupAndRestore compares them). */
+  signature(): CallbackSignature {
+    return { className: this.spec.className, options: stringifyState(this.options) };
+  }
+
+  /** Everything this callback has learned in the current fit; best-weight tensors go to `sink`. Call between events. */
+  async state(sink: TensorSink): Promise<RulesCallbackState> {
+    const keepers: Record<string, KeptCheckpointsState> = {};
+    for (const [key, keeper] of this.keepers) keepers[key] = keeper.state;
+    const histories: Record<string, MetricHistoryState> = {};
+    for (const [metric, history] of this.histories) histories[metric] = history.state();
+    const csvLogs: RulesCallbackState["csvLogs"] = [];
+    for (const [path, logger] of this.csvLoggers) csvLogs.push({ path, state: await this.sinkState("CSV log", path, logger) });
+    const tensorboards: RulesCallbackState["tensorboards"] = [];
+    for (const [dir, board] of this.boards) tensorboards.push({ dir, state: await this.sinkState("TensorBoard log", dir, board) });
+    return {
+      v: 1,
+      className: this.spec.className,
+      clock: { epoch: this.epoch, batch: this.batch, step: this.step, elapsed: this.elapsed },
+      variables: { ...this.v },
+      firings: structuredClone(this.firings),
+      predicates: this.predicates.map((predicate) => ({
+        tracker: predicate.tracker.state(),
+        ...(predicate.bestWeights && { bestWeights: predicate.bestWeights.state(sink) }),
+      })),
+      histories,
+      keepers,
+      csvLogs,
+      tensorboards,
+    };
+  }
+
+  private async sinkState(what: string, target: string, writer: CsvSink | ScalarSink): Promise<unknown> {
+    if (writer.state === undefined) throw new StateError(`${this.spec.className}: the ${this.host.platform} host cannot back up the ${what} "${target}"`);
+    return writer.state();
+  }
+
+  private newKeeper(count: number, rank: "best" | "newest"): KeptCheckpoints {
+    const host = this.host;
+    return new KeptCheckpoints(count, rank, {
+      remove: (location) => host.removeCheckpoint(location),
+      key: (location) => host.checkpointKey(location),
+    });
+  }
+
+  /**
+   * Puts a saved state back, after train begin (which resets everything): the
+   * fit goes on as if it had never stopped. CSV logs and event files are
+   * reopened by the host where the state left them (on Node cut back to their
+   * saved length, so no row or step is written twice).
+   */
+  async restoreState(saved: unknown, source: TensorSource): Promise<void> {
+    const state = checkState<RulesCallbackState>(this.spec.className, saved, 1);
+    if (state.className !== this.spec.className) {
+      throw new StateError(`${this.spec.className}: the saved state belongs to ${state.className}`);
+    }
+    if (state.predicates.length !== this.predicates.length) {
+      throw new StateError(`${this.spec.className}: the saved state has ${state.predicates.length} predicates, this class ${this.predicates.length}`);
+    }
+    for (const metric of Object.keys(state.histories)) {
+      if (!this.histories.has(metric)) throw new StateError(`${this.spec.className}: the saved state has a history of ${metric}, this class none`);
+    }
+    const { resumeCsv, resumeTensorBoard } = this.host;
+    if ((state.csvLogs.length > 0 && resumeCsv === undefined) || (state.tensorboards.length > 0 && resumeTensorBoard === undefined)) {
+      throw new StateError(`${this.spec.className}: the ${this.host.platform} host cannot reopen CSV or TensorBoard logs`);
+    }
+    this.predicates.forEach((predicate, index) => {
+      const savedPredicate = state.predicates[index];
+      predicate.tracker.restoreState(savedPredicate.tracker);
+      if (predicate.bestWeights) predicate.bestWeights.restoreState(savedPredicate.bestWeights ?? { v: 1 }, source, this.model);
+    });
+    for (const [metric, history] of this.histories) {
+      const savedHistory = state.histories[metric];
+      if (savedHistory === undefined) history.reset();
+      else history.restoreState(savedHistory);
+    }
+    this.keepers.clear();
+    for (const [key, savedKeeper] of Object.entries(state.keepers)) {
+      const keeper = this.newKeeper(savedKeeper.keep, savedKeeper.rank);
+      keeper.restoreState(savedKeeper);
+      this.keepers.set(key, keeper);
+    }
+    this.epoch = state.clock.epoch;
+    this.batch = state.clock.batch;
+    this.step = state.clock.step;
+    this.startedAt = performance.now() - state.clock.elapsed * 1000;
+    this.v = { ...state.variables };
+    this.firings.splice(0, this.firings.length, ...state.firings);
+    // The writers belong to this fit: writersForThisFit() must not close them.
+    await this.closeWriters();
+    this.writersFit = this.startedAt;
+    for (const { path, state: sinkState } of state.csvLogs) this.csvLoggers.set(path, await resumeCsv!.call(this.host, sinkState));
+    for (const { dir, state: sinkState } of state.tensorboards) this.boards.set(dir, await resumeTensorBoard!.call(this.host, sinkState));
   }
 
   // ------------------------------------------------------------ default hooks: keep the clock right

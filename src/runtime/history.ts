@@ -1,6 +1,16 @@
 // Per-metric epoch history behind the `best(M)`, `prev(M)` and `mean(M, K)` expressions.
 
 import type { Direction } from "./modes.js";
+import { checkState, StateError } from "./state.js";
+
+/** The recorded epochs and values of one metric. */
+export interface MetricHistoryState {
+  v: 1;
+  direction: Direction;
+  epochs: number[];
+  values: number[];
+  best?: number;
+}
 
 export class MetricHistory {
   private readonly direction: Direction;
@@ -56,6 +66,25 @@ export class MetricHistory {
     this.epochs.length = 0;
     this.values.length = 0;
     this.bestValue = undefined;
+  }
+
+  state(): MetricHistoryState {
+    const state: MetricHistoryState = { v: 1, direction: this.direction, epochs: [...this.epochs], values: [...this.values] };
+    if (this.bestValue !== undefined) state.best = this.bestValue;
+    return state;
+  }
+
+  restoreState(saved: unknown): void {
+    const state = checkState<MetricHistoryState>("metric history", saved, 1);
+    if (state.direction !== this.direction) {
+      throw new StateError(`metric history: saved for mode ${state.direction}, this one is ${this.direction}`);
+    }
+    if (!Array.isArray(state.epochs) || !Array.isArray(state.values) || state.epochs.length !== state.values.length) {
+      throw new StateError("metric history: the saved epochs and values do not match");
+    }
+    this.epochs.splice(0, this.epochs.length, ...state.epochs);
+    this.values.splice(0, this.values.length, ...state.values);
+    this.bestValue = state.best;
   }
 
   private better(current: number | undefined, candidate: number): number {

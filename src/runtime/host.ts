@@ -22,6 +22,8 @@ export interface CsvSink {
   writeRow(epoch: number, values: Record<string, number | undefined>): Promise<void>;
   /** Flush and close; takes no more rows. */
   close(): Promise<void>;
+  /** Where the log stands, as JSON (BackupAndRestore); the host's resumeCsv() reopens it there. */
+  state?(): Promise<unknown>;
 }
 
 /** TensorBoard scalars for one log dir. */
@@ -29,6 +31,8 @@ export interface ScalarSink {
   /** The reported metrics and `lr` of one event, at `step` (epoch index or global batch count). */
   write(kind: "epoch" | "batch", step: number, metrics: Record<string, number | undefined>, lr: number): Promise<void>;
   close(): Promise<void>;
+  /** Where the event files stand, as JSON (BackupAndRestore); the host's resumeTensorBoard() reopens them there. */
+  state?(): Promise<unknown>;
 }
 
 /** The progress display of one fit. */
@@ -55,11 +59,17 @@ export interface ActionHost {
   checkpointKey(target: string): string;
   openCsv(path: string, options: { separator?: string | undefined; append?: boolean | undefined }): CsvSink;
   openTensorBoard(dir: string): ScalarSink;
+  /** Reopen a CSV log where a sink's state() left it, dropping rows written after (a resumed run). */
+  resumeCsv?(state: unknown): Promise<CsvSink>;
+  /** Reopen TensorBoard event files where a sink's state() left them. */
+  resumeTensorBoard?(state: unknown): Promise<ScalarSink>;
   /**
    * The progress display for a fit. `stream` is the callback's progressStream
    * (undefined: the host's default); `params` are the fit's params (epochs, steps, samples).
    */
   openProgress(stream: ProgressStream | undefined, params: Record<string, unknown> | undefined, startedAt: number): ProgressSink;
+  /** A line from `print` or `verbose`; absent: console.log. A dry run keeps the terminal quiet. */
+  printLine?(line: string): void;
 }
 
 /** Until a platform entry installs one: every platform action fails, saying so. */

@@ -14,5 +14,8 @@ export { nodeHost } from "./node-host.js";
 export * from "./options.js";
 export * from "./semantics.js";
 export * from "./writers.js";
+export { BackupAndRestore, BackupError } from "./backup.js";
+export type { BackupAndRestoreOptions } from "./backup.js";
+export { StateError } from "./state.js";
 export { pyRepr } from "./pyfloat.js";
 export { TwoTfjsCopiesError } from "./foreign-tfjs.js";

@@ -10,12 +10,13 @@ import * as tf from "@tensorflow/tfjs";
 const CACHED_RATE = new Set(["SGD", "Momentum"]);
 const FIELD_RATE = new Set(["Adagrad", "Adadelta", "Adam", "Adamax", "RMSProp"]);
 
-function className(optimizer: tf.Optimizer): string {
+/** The optimizer's tfjs class name ("Adam", "SGD", ...). */
+export function optimizerClassName(optimizer: tf.Optimizer): string {
   return (optimizer.constructor as { className?: string }).className ?? optimizer.constructor.name;
 }
 
 function describe(optimizer: tf.Optimizer): string {
-  return `optimizer ${className(optimizer)}`;
+  return `optimizer ${optimizerClassName(optimizer)}`;
 }
 
 /** The optimizer's current learning rate, as its getConfig() reports it. */
@@ -36,7 +37,7 @@ export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   if (!Number.isFinite(lr)) {
     throw new Error(`cannot set the learning rate of ${describe(optimizer)} to ${lr}: it must be a finite number`);
   }
-  const kind = className(optimizer);
+  const kind = optimizerClassName(optimizer);
   if (CACHED_RATE.has(kind)) {
     // The setter disposes the cached scalar and keeps a new one.
     (optimizer as tf.SGDOptimizer).setLearningRate(lr);

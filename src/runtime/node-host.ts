@@ -5,9 +5,20 @@ import * as path from "node:path";
 
 import { removeCheckpoint, saveModel } from "./checkpoint.js";
 import { CsvLogger } from "./csv.js";
-import type { ActionHost, ProgressStream } from "./host.js";
+import type { ActionHost, ProgressStream, ScalarSink } from "./host.js";
 import { ProgressRenderer, progressPlan } from "./progress.js";
 import { scalarsForLogs, TensorBoardWriter } from "./tensorboard.js";
+
+function scalarSink(writer: TensorBoardWriter): ScalarSink {
+  return {
+    async write(kind, step, metrics, lr) {
+      for (const scalar of scalarsForLogs(kind, metrics, lr)) writer.scalar(scalar.run, scalar.tag, step, scalar.value);
+      await writer.flush();
+    },
+    close: () => writer.close(),
+    state: () => writer.state(),
+  };
+}
 
 export const nodeHost: ActionHost = {
   platform: "node",
@@ -15,16 +26,9 @@ export const nodeHost: ActionHost = {
   removeCheckpoint,
   checkpointKey: (target) => path.resolve(target),
   openCsv: (file, options) => new CsvLogger(file, options),
-  openTensorBoard(dir) {
-    const writer = new TensorBoardWriter(dir);
-    return {
-      async write(kind, step, metrics, lr) {
-        for (const scalar of scalarsForLogs(kind, metrics, lr)) writer.scalar(scalar.run, scalar.tag, step, scalar.value);
-        await writer.flush();
-      },
-      close: () => writer.close(),
-    };
-  },
+  openTensorBoard: (dir) => scalarSink(new TensorBoardWriter(dir)),
+  resumeCsv: (state) => CsvLogger.resume(state),
+  resumeTensorBoard: async (state) => scalarSink(await TensorBoardWriter.resume(state)),
   openProgress(stream: ProgressStream | undefined, params, startedAt) {
     // A ProgressStream given by a subclass is a Node writable (cli-progress drives a TTY through it).
     const renderer = new ProgressRenderer((stream as NodeJS.WritableStream | undefined) ?? process.stdout, () => performance.now());

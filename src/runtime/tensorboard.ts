@@ -14,8 +14,16 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { WriteError, ensureDir, toWriteError } from "./atomic.js";
+import { WriteError, ensureDir, reopenAt, toWriteError } from "./atomic.js";
+import { checkState } from "./state.js";
 import { DATA_CLASS_SCALAR, DT_FLOAT, encodeEvent } from "./tensorboard-proto.js";
+
+/** The event files a TensorBoardWriter has open, and how many bytes of each are complete records. */
+export interface TensorBoardWriterState {
+  v: 1;
+  logDir: string;
+  files: Array<{ run: TensorBoardRun; path: string; length: number }>;
+}
 
 export type TensorBoardRun = "train" | "validation";
 
@@ -94,6 +102,8 @@ interface RunFile {
   path: string | undefined;
   handle: fs.FileHandle | undefined;
   queued: Uint8Array[];
+  /** Bytes written to the file. */
+  length: number;
 }
 
 /**
@@ -165,7 +175,7 @@ export class TensorBoardWriter {
   private runFile(run: TensorBoardRun): RunFile {
     let file = this.runs.get(run);
     if (file === undefined) {
-      file = { path: undefined, handle: undefined, queued: [] };
+      file = { path: undefined, handle: undefined, queued: [], length: 0 };
       this.runs.set(run, file);
     }
     return file;
@@ -178,7 +188,9 @@ export class TensorBoardWriter {
       const records = file.queued.splice(0);
       try {
         const handle = file.handle ?? (await this.open(run, file));
-        await handle.writeFile(concat(records));
+        const bytes = concat(records);
+        await handle.writeFile(bytes);
+        file.length += bytes.length;
       } catch (error) {
         this.failure = await toWriteError(file.path ?? path.join(this.logDir, run), error);
         return;
@@ -195,8 +207,47 @@ export class TensorBoardWriter {
     file.path = path.join(dir, `events.out.tfevents.${seconds}.${os.hostname()}.${process.pid}.${eventFileCounter}.v2`);
     const handle = await fs.open(file.path, "wx");
     file.handle = handle;
-    await handle.writeFile(frameRecord(encodeEvent({ wall_time: now, file_version: "brain.Event:2" })));
+    const header = frameRecord(encodeEvent({ wall_time: now, file_version: "brain.Event:2" }));
+    await handle.writeFile(header);
+    file.length = header.length;
     return handle;
+  }
+
+  /** The open files once everything queued is in them and fsynced, so a backup never refers to records a crash could lose. */
+  async state(): Promise<TensorBoardWriterState> {
+    await this.flush();
+    const files: TensorBoardWriterState["files"] = [];
+    for (const [run, file] of this.runs) {
+      if (file.path === undefined || file.handle === undefined) continue;
+      try {
+        await file.handle.sync();
+      } catch (error) {
+        throw await toWriteError(file.path, error);
+      }
+      files.push({ run, path: file.path, length: file.length });
+    }
+    return { v: 1, logDir: this.logDir, files };
+  }
+
+  /**
+   * Reopens the event files where `state` left them: records a killed run
+   * wrote after that point are cut off, so no step is written twice.
+   */
+  static async resume(saved: unknown): Promise<TensorBoardWriter> {
+    const state = checkState<TensorBoardWriterState>("TensorBoard writer", saved, 1);
+    const writer = new TensorBoardWriter(state.logDir);
+    try {
+      for (const entry of state.files) {
+        const file = writer.runFile(entry.run);
+        file.handle = await reopenAt(entry.path, entry.length, "the TensorBoard event file");
+        file.path = entry.path;
+        file.length = entry.length;
+      }
+    } catch (error) {
+      await writer.close().catch(() => undefined);
+      throw error;
+    }
+    return writer;
   }
 }
 

@@ -1,6 +1,25 @@
 // State machines behind the `plateau` and `improves` predicates (Keras' EarlyStopping, ReduceLROnPlateau, ModelCheckpoint).
 
 import { beats, type Direction } from "./modes.js";
+import { checkState } from "./state.js";
+
+/** What a PlateauTracker has learned so far (its options are the callback's, checked apart). */
+export interface PlateauTrackerState {
+  v: 1;
+  best?: number;
+  bestEpoch?: number;
+  wait: number;
+  cooldown: number;
+  improved: boolean;
+}
+
+/** What an ImprovesTracker has learned so far. */
+export interface ImprovesTrackerState {
+  v: 1;
+  best?: number;
+  bestEpoch?: number;
+  improved: boolean;
+}
 
 export interface PlateauOptions {
   patience: number;
@@ -96,6 +115,24 @@ export class PlateauTracker {
     this.cooling = 0;
     this.lastImproved = false;
   }
+
+  state(): PlateauTrackerState {
+    const state: PlateauTrackerState = { v: 1, wait: this.waited, cooldown: this.cooling, improved: this.lastImproved };
+    if (this.reference.epoch !== undefined) {
+      state.best = this.reference.value as number;
+      state.bestEpoch = this.reference.epoch;
+    }
+    return state;
+  }
+
+  restoreState(saved: unknown): void {
+    const state = checkState<PlateauTrackerState>("plateau", saved, 1);
+    this.reference.value = state.best;
+    this.reference.epoch = state.bestEpoch;
+    this.waited = state.wait;
+    this.cooling = state.cooldown;
+    this.lastImproved = state.improved;
+  }
 }
 
 /**
@@ -180,5 +217,21 @@ export class ImprovesTracker {
   reset(): void {
     this.reference.clear();
     this.lastImproved = false;
+  }
+
+  state(): ImprovesTrackerState {
+    const state: ImprovesTrackerState = { v: 1, improved: this.lastImproved };
+    if (this.reference.epoch !== undefined) {
+      state.best = this.reference.value as number;
+      state.bestEpoch = this.reference.epoch;
+    }
+    return state;
+  }
+
+  restoreState(saved: unknown): void {
+    const state = checkState<ImprovesTrackerState>("improves", saved, 1);
+    this.reference.value = state.best;
+    this.reference.epoch = state.bestEpoch;
+    this.lastImproved = state.improved;
   }
 }
