@@ -70,7 +70,8 @@ function kerasEarlyStopping(values: number[], o: { minDelta: number; patience: n
 
 /** keras.callbacks.ReduceLROnPlateau (Keras 3), mode min; `lr` is logs["learning_rate"], the rate during each epoch. */
 function kerasReduceLr(values: number[], o: { factor: number; patience: number; minDelta: number; cooldown: number; minLr: number }, initialLr: number): KerasRun {
-  let best = Infinity;
+  // Keras 3.15.1: _reset() sets best = None, and _is_improvement(value, None) is True.
+  let best: number | null = null;
   let wait = 0;
   let cooldownCounter = 0;
   let lr = initialLr;
@@ -81,7 +82,7 @@ function kerasReduceLr(values: number[], o: { factor: number; patience: number; 
       cooldownCounter -= 1;
       wait = 0;
     }
-    if (current + o.minDelta < best) {
+    if (best === null || current + o.minDelta < best) {
       best = current;
       wait = 0;
     } else if (!(cooldownCounter > 0)) {
@@ -100,11 +101,12 @@ function kerasReduceLr(values: number[], o: { factor: number; patience: number; 
 
 /** keras.callbacks.ModelCheckpoint(save_best_only=True), mode min: the epochs it saves at. */
 function kerasBestCheckpoints(values: number[], initialValueThreshold: number | null): number[] {
-  let best = initialValueThreshold ?? Infinity;
+  // Keras 3.15.1: best = initial_value_threshold, else None; _is_improvement(value, None) is True.
+  let best: number | null = initialValueThreshold;
   const saves: number[] = [];
   values.forEach((current, epoch) => {
-    // monitor_op is np.less: a NaN never saves, a tie neither.
-    if (current < best) {
+    // monitor_op is np.less: after the first value a NaN never saves, a tie neither, and nothing beats a NaN best.
+    if (best === null || current < best) {
       best = current;
       saves.push(epoch);
     }
