@@ -2,7 +2,7 @@
 //
 //   npm run bench                      everything (~3-4 minutes on 2 cores)
 //   npm run bench -- --quick           fewer rounds, for trying the scripts
-//   npm run bench -- --only training   one section: cold, large, training, simulate or backup
+//   npm run bench -- --only training   one section: cold, large, training, simulate, backup or fuzz
 //
 // Not a test: nothing here fails on a slow figure. bench/README.md says what each figure means.
 import { spawnSync } from "node:child_process";
@@ -30,7 +30,7 @@ const ROUNDS = {
 const COUNTED_FITS = 3;
 const EPOCH_HOOKS = ["onTrainBegin", "onEpochBegin", "onEpochEnd", "onTrainEnd"];
 const BATCH_HOOKS = ["onBatchBegin", "onBatchEnd"];
-const TARGETS = { coldRatio: 1.5, large: 2, throughput: 100_000, vsNone: 1.02, vsHandwritten: 1.01, simulate10k: 1, backupVsSave: 1.2 };
+const TARGETS = { coldRatio: 1.5, large: 2, throughput: 100_000, vsNone: 1.02, vsHandwritten: 1.01, simulate10k: 1, backupVsSave: 1.2, fuzzSlowestMs: 100 };
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const note = (line) => process.stderr.write(`${line}\n`);
@@ -150,6 +150,14 @@ if (wants("training")) {
   };
 }
 
+// ------------------------------------------------------------ fuzz: the slowest small input
+
+if (wants("fuzz")) {
+  const script = await bundle("bench/fuzz.ts", path.join(cacheDir, "fuzz.mjs"));
+  note("fuzz: 6,000 seeded front-end inputs, the slowest timed again alone...");
+  results.fuzz = await runJson([script, path.join(root, "docs", "language.md")]);
+}
+
 // ------------------------------------------------------------ simulate
 
 if (wants("simulate")) {
@@ -249,6 +257,13 @@ if (results.training) {
   say(`  hand-written and generated took the same decisions: ${t.sameDecisions ? "yes" : "NO"} (lr by epoch ${t.lrByEpoch.join(", ")})`);
 }
 
+if (results.fuzz) {
+  const f = results.fuzz;
+  say();
+  say(`Front-end fuzz: ${f.inputs.toLocaleString("en")} seeded inputs of test/check/fuzz.test.ts, parse + check each`);
+  say(`  slowest input, alone, best of 5        ${formatMs(f.slowestMs).padStart(8)}  target < ${TARGETS.fuzzSlowestMs} ms  ${verdict(f.slowestMs < TARGETS.fuzzSlowestMs)}`);
+}
+
 if (results.simulate) {
   const m = results.simulate;
   const p = m.inProcess;
@@ -283,6 +298,7 @@ const summary = {
   overhead_vs_handwritten: results.training ? round(results.training.vsHandwritten, 4) : null,
   reads_per_batch_added: results.training ? round(results.training.readsPerBatch.generated - results.training.readsPerBatch.none, 4) : null,
   leaked_tensors: results.training ? results.training.leaked.generated : null,
+  fuzz_slowest_input_ms: results.fuzz ? round(results.fuzz.slowestMs, 2) : null,
   simulate_10k_epochs_s: results.simulate ? round(results.simulate.cliWallMs / 1000, 3) : null,
   backup_vs_save: results.backup ? round(results.backup.cases.adam.ratio, 3) : null,
   backup_vs_save_sgd: results.backup ? round(results.backup.cases.sgd.ratio, 3) : null,
