@@ -6,8 +6,9 @@ import { didYouMean } from "../util/suggest.js";
 import { EVENT_ORDER } from "./program.js";
 import type { Action, BlockItem, CallbackDecl, EventName, Expr, Ident, LetDecl, Name, Param, Program, Rule, Span, StringLit, Trigger } from "../syntax/ast.js";
 import { EVENT_WORDS, ExpressionChecker, type RuleFacts } from "./expressions.js";
+import { publishFacts } from "./facts.js";
 import { foldConstant } from "./fold.js";
-import { ALL_FUNCTION_NAMES, RESERVED_OPTION_NAMES, camelCase, fileClassName, isBuiltin } from "./names.js";
+import { ALL_FUNCTION_NAMES, OBJECT_MEMBER_NAMES, RESERVED_OPTION_NAMES, camelCase, classNameProblem, derivedNames, fileClassName, isBuiltin } from "./names.js";
 import { OPERAND_SPECS, type Bound, validateValue } from "./options.js";
 import {
   canonicalMetric,
@@ -149,6 +150,7 @@ class ClassChecker {
 
     const callback: CheckedCallback = {
       name,
+      names: derivedNames(name),
       span,
       params: checkedParams,
       lets: [...this.lets.values()],
@@ -157,7 +159,9 @@ class ClassChecker {
       events: EVENT_ORDER.filter((e) => events.has(e)),
       hooks: [...this.hooks],
       piecewise: this.exprs.piecewisePairs,
+      histories: [],
     };
+    publishFacts(this.checked, callback);
     if (this.decl) callback.decl = this.decl;
     if (declaredMetrics) callback.declaredMetrics = [...declaredMetrics];
     return callback;
@@ -193,6 +197,13 @@ class ClassChecker {
         this.reporter.report("CBC206", param.name.span, `param \`${name}\` would hide the builtin \`${name}\``, `choose another name, e.g. \`${name}_0\``);
       } else if (checkedParam.type === "fn" && ALL_FUNCTION_NAMES.includes(name)) {
         this.reporter.report("CBC206", param.name.span, `fn param \`${name}\` would hide the function \`${name}()\``, `choose another name, e.g. \`my_${name}\``);
+      } else if (OBJECT_MEMBER_NAMES.has(checkedParam.optionName)) {
+        this.reporter.report(
+          "CBC206",
+          param.name.span,
+          `param \`${name}\` would be the option \`${checkedParam.optionName}\`, which every JavaScript object already has`,
+          `choose another name, e.g. \`${name}_value\``,
+        );
       } else if (RESERVED_OPTION_NAMES.has(checkedParam.optionName)) {
         this.reporter.report(
           "CBC206",
@@ -412,7 +423,20 @@ class ClassChecker {
       if (this.checkAction(action, facts, rule)) readsAllMetrics = true;
     }
     const text = foldSource(this.reporter.source.slice(rule.span.start.offset, rule.span.end.offset));
-    return { rule, index, event, text, metrics: [...facts.metrics.values()], predicates: facts.predicates, readsAllMetrics };
+    return {
+      rule,
+      index,
+      event,
+      text,
+      metrics: [...facts.metrics.values()],
+      predicates: facts.predicates,
+      readsAllMetrics,
+      // Filled by publishFacts once every name of the class is resolved.
+      staticConjuncts: [],
+      dynamicConjuncts: [],
+      histories: [],
+      valuesRead: [],
+    };
   }
 
   /** Checks one action; true when it writes every reported metric. */
@@ -577,6 +601,10 @@ class ClassChecker {
     }
     const type = this.exprs.check(action.value, { kind: "value", rule: facts });
     this.exprs.requireNumber(type, action.value);
+    // A constant learning rate the runtime would refuse fails here, not at the first firing.
+    const constant = action.op === "=" && local?.kind === "builtin" && local.name === "lr" ? foldConstant(action.value) : undefined;
+    const problem = constant === undefined || Number.isNaN(constant) ? undefined : validateValue("the learning rate", OPERAND_SPECS.lr, constant);
+    if (problem) this.reporter.report("CBC301", action.value.span, problem, "a learning rate is a finite number >= 0");
   }
 
   // ------------------------------------------------------------ restore
@@ -660,27 +688,24 @@ class ClassChecker {
 }
 
 /**
- * Names the generated module defines or reads besides the classes: the
- * runtime imports and the globals its code uses. A class of the same name
- * would shadow them.
+ * Each class also declares `<Name>Options`, `<Name>Schema` and `<Name>Rules`: no
+ * class may take one of those names, nor a name TypeScript refuses for a class.
+ * (The runtime is imported as a namespace the emitter names apart from these.)
  */
-const MODULE_NAMES = new Set([
-  "RulesCallback", "math", "option", "parseOptions", "z", "CallbackOptions", "Logs", "Predicate", "RuleSite",
-  "HookFunction", "MetricHistory", "Math", "Number", "Promise", "Record", "Object", "Array", "String", "Boolean",
-  "Infinity", "NaN", "undefined", "globalThis", "Error", "Symbol", "JSON",
-]);
-
-/** Each class also emits `<Name>Options`, `<Name>Schema` and `<Name>Rules`: no class may take one of those names either. */
 function reportReservedClassNames(reporter: CheckReporter, classNames: Map<string, Span>, file: string): void {
-  const derived = new Map<string, string>();
-  for (const name of classNames.keys()) {
-    for (const suffix of ["Options", "Schema", "Rules"]) derived.set(`${name}${suffix}`, name);
+  const derived = new Map<string, { owner: string; what: string }>();
+  for (const owner of classNames.keys()) {
+    const names = derivedNames(owner);
+    derived.set(names.options, { owner, what: "options" });
+    derived.set(names.schema, { owner, what: "schema" });
+    derived.set(names.table, { owner, what: "rules table" });
   }
   for (const [name, span] of classNames) {
     const owner = derived.get(name);
-    if (!MODULE_NAMES.has(name) && owner === undefined) continue;
+    const problem = classNameProblem(name);
+    if (problem === undefined && owner === undefined) continue;
     const fromFile = name === fileClassName(file);
-    const why = owner !== undefined ? `it is the name of class \`${owner}\`'s ${name.slice(owner.length).toLowerCase()}` : "the generated module uses that name itself";
+    const why = problem ?? `it is the name of class \`${owner?.owner}\`'s ${owner?.what}`;
     reporter.report(
       "CBC206",
       span,

@@ -4,7 +4,7 @@
 import { didYouMean } from "../util/suggest.js";
 import type { EventName, Expr, Ident, Improves, Name, Plateau, Span, StringLit, StringPart } from "../syntax/ast.js";
 import { foldConstant } from "./fold.js";
-import { checkFormatSpec, type ValueKind } from "./format-spec.js";
+import { checkFormatSpec, type ValueKind } from "../runtime/format.js";
 import {
   ALL_FUNCTION_NAMES,
   INTEGER_BUILTINS,
@@ -275,14 +275,19 @@ export class ExpressionChecker {
       this.notStatic(node.span, name, site.label);
       return "error";
     }
-    this.noteRead(ref, node.span, site.rule, site.kind === "condition");
+    // A value read anywhere in the rule gates its firing (the emitter guards each one).
+    this.noteRead(ref, node.span, site.rule, true);
     return "number";
   }
 
-  /** Adds a metric to the rule's reads; a condition reading it where tfjs reports nothing can never fire (CBC404). */
-  private noteRead(ref: MetricRef, span: Span, rule: RuleFacts, inCondition: boolean): void {
+  /**
+   * Adds a metric to the rule's reads. A rule fires only when every value it uses
+   * has one (its condition, its assigned values and its placeholders): reading one
+   * where tfjs reports nothing, it can never fire (CBC404).
+   */
+  private noteRead(ref: MetricRef, span: Span, rule: RuleFacts, gatesFiring: boolean): void {
     rule.metrics.set(metricKey(ref), ref);
-    if (!inCondition || ref.kind !== "literal" || rule.neverFiresReported) return;
+    if (!gatesFiring || ref.kind !== "literal" || rule.neverFiresReported) return;
     const event = rule.event;
     if (event === "trainBegin" || event === "epochBegin" || event === "batchBegin") {
       rule.neverFiresReported = true;
@@ -804,7 +809,8 @@ export class ExpressionChecker {
     } else {
       const ref = this.scope.metric(name, span, !IDENTIFIER.test(name));
       resolution = { kind: "metric", metric: ref };
-      this.noteRead(ref, span, rule, false);
+      // The rule fires only when the placeholder has a value.
+      this.noteRead(ref, span, rule, true);
       kind = "float";
     }
     if (part.spec !== "") {

@@ -51,6 +51,12 @@ export const PIECEWISE = "piecewise";
 
 export const ALL_FUNCTION_NAMES: readonly string[] = [...MATH_FUNCTIONS.keys(), PIECEWISE, ...METRIC_FUNCTIONS.keys()];
 
+/**
+ * Option names no param may take: every JavaScript object already has them
+ * (`{}` has a `toString`), so an options object could never leave them out.
+ */
+export const OBJECT_MEMBER_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
 /** Options every generated class has besides its params. */
 export const RESERVED_OPTION_NAMES: ReadonlySet<string> = new Set(["verbose", "hooks"]);
 
@@ -61,11 +67,53 @@ export function camelCase(name: string): string {
   return pieces.map((piece, i) => (i === 0 ? piece : piece[0].toUpperCase() + piece.slice(1))).join("");
 }
 
-/** The file's stem: `dir/reduce-lr.rules` -> `reduce-lr`. */
+/**
+ * The file's stem, which names its module (`<stem>.ts`) and its bare-rules class:
+ * the name after the last `/` or `\\` (either separates folders, as on Windows),
+ * without `.rules`: `dir/reduce-lr.rules` -> `reduce-lr`, `a\\b.rules` -> `b`,
+ * `notes.txt` -> `notes.txt`. The one stem function: the CLI's output names and
+ * collision check use it too.
+ */
 export function fileStem(file: string): string {
   const base = file.split(/[\\/]/).pop() ?? file;
-  const dot = base.lastIndexOf(".");
-  return dot > 0 ? base.slice(0, dot) : base;
+  return base.endsWith(".rules") && base.length > ".rules".length ? base.slice(0, -".rules".length) : base;
+}
+
+/** Words TypeScript never accepts as a binding name in a strict ES module. */
+const RESERVED_WORDS: ReadonlySet<string> = new Set([
+  // ECMAScript reserved words
+  "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum", "export",
+  "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null", "return", "super",
+  "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with",
+  // reserved in strict mode, and `await` in modules; `eval` and `arguments` cannot be bound
+  "implements", "interface", "let", "package", "private", "protected", "public", "static", "yield", "await", "eval", "arguments",
+]);
+
+export function isReservedWord(name: string): boolean {
+  return RESERVED_WORDS.has(name);
+}
+
+/**
+ * Names TypeScript refuses for a class of a module: its predefined type names
+ * ("Class name cannot be 'number'"), and the names it reserves at the top level of
+ * a module (`Promise` in a module with async functions, `require` and `exports`
+ * when compiled to CommonJS).
+ */
+const TYPESCRIPT_CLASS_NAMES: ReadonlySet<string> = new Set([
+  "any", "unknown", "never", "number", "bigint", "boolean", "string", "symbol", "object", "undefined",
+  "Promise", "require", "exports", "globalThis",
+]);
+
+/** Why a class cannot have this name in TypeScript, or undefined when it can. */
+export function classNameProblem(name: string): string | undefined {
+  if (RESERVED_WORDS.has(name)) return `\`${name}\` is a reserved word in TypeScript`;
+  if (TYPESCRIPT_CLASS_NAMES.has(name)) return `TypeScript reserves the name \`${name}\``;
+  return undefined;
+}
+
+/** The names a class adds to its module besides its own: options interface, schema, rules table. */
+export function derivedNames(className: string): { options: string; schema: string; table: string } {
+  return { options: `${className}Options`, schema: `${className}Schema`, table: `${className}Rules` };
 }
 
 /** The class of a file's bare rules: `reduce-lr.rules` -> `ReduceLrCallback`. */

@@ -6,6 +6,7 @@ import type {
   Action,
   CallbackDecl,
   EventName,
+  Expr,
   Ident,
   Improves,
   LetDecl,
@@ -29,8 +30,9 @@ export type Resolution =
   | { kind: "let"; name: string }
   | { kind: "metric"; metric: MetricRef };
 
-/** The type of a param (`number[]`, the one list type, included). */
-export type ScalarType = "int" | "number" | "bool" | "string" | "metric" | "enum" | "fn" | "number[]";
+import type { ScalarType } from "../runtime/values.js";
+
+export type { ScalarType };
 
 export interface CheckedParam {
   decl: Param;
@@ -59,6 +61,21 @@ export interface CheckedPredicate {
   metric: MetricRef;
   /** true when some `restore` names this predicate: best weights are captured. */
   capturesWeights: boolean;
+  /**
+   * The rules that restore this predicate's best weights: they are worth capturing
+   * only when one of them is enabled. Set when `capturesWeights`.
+   */
+  captureWhen?: CheckedRule[];
+}
+
+/** A `best(M)`, `prev(M)` or `mean(M, K)` in a rule: read from the class's history `history`. */
+export interface HistoryRead {
+  call: Extract<Expr, { kind: "call" }>;
+  fn: "best" | "prev" | "mean";
+  /** Index into CheckedCallback.histories' ids. */
+  history: number;
+  /** K of `mean(M, K)`. */
+  window?: Expr;
 }
 
 export interface CheckedRule {
@@ -78,11 +95,35 @@ export interface CheckedRule {
    * at run time, whose placeholders may name any of them.
    */
   readsAllMetrics: boolean;
+  /**
+   * The conjuncts of the condition's top-level `and` chain that read only options and
+   * literals: decided once, when the class is constructed. `dynamicConjuncts` are the
+   * others, evaluated at each event; both in source order.
+   */
+  staticConjuncts: Expr[];
+  dynamicConjuncts: Expr[];
+  /** The history functions the rule calls, in source order. */
+  histories: HistoryRead[];
+  /** The metrics whose values the rule uses (expressions and placeholders): it does not fire without them. */
+  valuesRead: MetricRef[];
+  /** The predicate whose best value ranks the checkpoints `save ... keep K` keeps: the rule's first `improves`. */
+  keepRank?: CheckedPredicate;
+}
+
+/** Names the generated module declares for one class, decided by the checker so that none collides. */
+export interface ModuleNames {
+  /** The exported options interface: `<Class>Options`. */
+  options: string;
+  /** The option schema constant: `<Class>Schema`. */
+  schema: string;
+  /** The static rules table: `<Class>Rules`. */
+  table: string;
 }
 
 export interface CheckedCallback {
   /** The exported class name. */
   name: string;
+  names: ModuleNames;
   /** The `callback` block, or undefined for the class of a file's bare rules. */
   decl?: CallbackDecl;
   span: Span;
@@ -101,6 +142,8 @@ export interface CheckedCallback {
    * once, in order of first use: `values` must hold one more number than `boundaries`.
    */
   piecewise: { boundaries: string; values: string }[];
+  /** The metric histories `best`/`prev`/`mean` read, one per metric, in order of first use. */
+  histories: { id: number; metric: MetricRef }[];
 }
 
 export interface CheckedProgram {

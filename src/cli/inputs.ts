@@ -1,7 +1,9 @@
 // Turning the command line's files and directories into a deterministic list of .rules sources.
+import * as nodeFs from "node:fs";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { CliError, describeFsError, shownPath } from "./io.js";
+import { fileStem } from "../check/names.js";
+import { CliError, describeFsError, errnoCode, shownPath } from "./io.js";
 
 export interface InputFile {
   absolute: string;
@@ -18,14 +20,21 @@ export const RULES_EXTENSION = ".rules";
 /**
  * Files are taken as named (they must end in `.rules`); directories are searched
  * recursively for `*.rules`, skipping dot-directories and node_modules, in sorted
- * order. Arguments keep their order; a file reached twice is listed once.
+ * order. Arguments keep their order; a file reached twice (named twice, or
+ * through a symlink) is listed once: files are told apart by their real path.
  */
 export async function resolveInputs(args: readonly string[], cwd: string): Promise<InputFile[]> {
   const seen = new Set<string>();
   const inputs: InputFile[] = [];
-  const add = (absolute: string, display: string): void => {
-    if (seen.has(absolute)) return;
-    seen.add(absolute);
+  const add = async (absolute: string, display: string): Promise<void> => {
+    let real: string;
+    try {
+      real = await fs.realpath(absolute);
+    } catch (error) {
+      throw new CliError(`cannot read ${display}: ${describeFsError(error)}`);
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
     inputs.push({ absolute, display });
   };
   for (const arg of args) {
@@ -39,12 +48,12 @@ export async function resolveInputs(args: readonly string[], cwd: string): Promi
     if (info.isDirectory()) {
       const found = await findRulesFiles(absolute, arg);
       if (found.length === 0) throw new CliError(`no ${RULES_EXTENSION} files in ${arg}`);
-      for (const file of found) add(file, shownPath(path.join(arg, path.relative(absolute, file))));
+      for (const file of found) await add(file, shownPath(path.join(arg, path.relative(absolute, file))));
     } else if (info.isFile()) {
       if (!absolute.endsWith(RULES_EXTENSION)) {
         throw new CliError(`${arg} is not a ${RULES_EXTENSION} file`);
       }
-      add(absolute, shownPath(arg));
+      await add(absolute, shownPath(arg));
     } else {
       throw new CliError(`cannot read ${arg}: not a file or a directory`);
     }
@@ -60,6 +69,15 @@ async function findRulesFiles(dir: string, arg: string): Promise<string[]> {
     throw new CliError(`cannot read ${arg}: ${describeFsError(error)}`);
   }
   const { glob } = await import("tinyglobby");
+  // The glob skips a directory it cannot read; a .rules file in it would be lost
+  // without a word. Its readdir errors are collected, and the first one reported.
+  const unreadable: { dir: string; error: unknown }[] = [];
+  const readdir = ((target: nodeFs.PathLike, options: unknown, callback: (error: NodeJS.ErrnoException | null, entries: unknown) => void) => {
+    nodeFs.readdir(target, options as { withFileTypes: true }, (error, entries) => {
+      if (error && errnoCode(error) !== "ENOENT") unreadable.push({ dir: String(target), error });
+      callback(error, entries);
+    });
+  }) as typeof nodeFs.readdir;
   const found = await glob(`**/*${RULES_EXTENSION}`, {
     cwd: dir,
     absolute: true,
@@ -67,7 +85,12 @@ async function findRulesFiles(dir: string, arg: string): Promise<string[]> {
     dot: false,
     ignore: ["**/node_modules/**"],
     expandDirectories: false,
+    fs: { ...nodeFs, readdir },
   });
+  const first = unreadable.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0))[0];
+  if (first !== undefined) {
+    throw new CliError(`cannot read ${shownPath(path.join(arg, path.relative(dir, first.dir)))}: ${describeFsError(first.error)}`);
+  }
   const absolute = found.map((file) => path.resolve(file));
   // Code-unit order, not locale order: the same on every machine.
   return absolute.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -89,9 +112,9 @@ export async function readSources(inputs: readonly InputFile[]): Promise<SourceF
   return sources;
 }
 
-/** The file stem that names a compiled module: `runs/train.rules` -> `train`. */
+/** The file stem that names a compiled module: `runs/train.rules` -> `train` (the compiler's one stem function). */
 export function stemOf(input: InputFile): string {
-  return path.basename(input.absolute, RULES_EXTENSION);
+  return fileStem(input.absolute);
 }
 
 /**

@@ -1,6 +1,6 @@
 // Putting compiled modules on disk: atomic writes, untouched when unchanged, or a dry comparison for `--check`.
 import { promises as fs } from "node:fs";
-import { writeFileAtomic } from "../runtime/atomic.js";
+import { removeStaleTemps, writeFileAtomic } from "../runtime/atomic.js";
 import { CliError, describeFsError, errnoCode } from "./io.js";
 
 export interface PlannedOutput {
@@ -58,6 +58,8 @@ export async function syncOutputs(outputs: readonly PlannedOutput[], options: { 
     }
   }
   if (!options.check) {
+    // Temp files of a compile killed before its renames: no later write would replace them.
+    for (const output of outputs) await removeStaleTemps(output.absolute);
     for (const output of stale) {
       try {
         await writeFileAtomic(output.absolute, output.text);

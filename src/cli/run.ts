@@ -7,6 +7,7 @@ import { renderDiagnostic, renderSummary, toJson } from "../diagnostics/render.j
 import { findStemClash, readSources, resolveInputs, stemOf, type SourceFile } from "./inputs.js";
 import { CliError, EXIT, shownPath, wantsColor, type CliIO } from "./io.js";
 import { inProcessEmitter } from "./emitter.js";
+import { RUNTIME_MODULE } from "../emit/runtime-module.js";
 import type { OutputResult, PlannedOutput } from "./outputs.js";
 import { collectSet, plotCommand, simulateCommand, type PlotCommandOptions, type SimulateCommandOptions } from "./simulate.js";
 
@@ -83,7 +84,7 @@ async function runCommand(argv: readonly string[], io: CliIO): Promise<number> {
     .argument("<inputs...>", ".rules files or directories")
     .option("-o, --out-dir <dir>", "directory for the generated modules", "generated")
     .option("--check", "write nothing; exit 1 if any generated file is missing or differs")
-    .option("--runtime-import <spec>", "module the generated code imports the runtime from (default: cbc/runtime)")
+    .option("--runtime-import <spec>", `module the generated code imports the runtime from (default: ${RUNTIME_MODULE})`)
     .addOption(formatOption())
     .action(async (inputs: string[], options: CompileOptions) => {
       exitCode = await compileCommand(inputs, options, io);

@@ -66,6 +66,14 @@ export const catalogue = {
     example: null,
     fix: "Please report the input; the statements before and after it are still checked.",
   },
+  CBC107: {
+    severity: "error",
+    title: "expression nests too deeply",
+    explanation:
+      "A statement nests more than 100 levels of operators and function calls (on one path), or of parentheses: deeper than every stage, tsc on the generated code included, is sure to handle.",
+    example: `when val_loss > ${"(".repeat(101)}1${")".repeat(101)} then stop\n`,
+    fix: "Split the expression, for instance with a `let`.",
+  },
   // ---- names
   CBC200: {
     severity: "error",
@@ -112,7 +120,8 @@ export const catalogue = {
   CBC206: {
     severity: "error",
     title: "name shadows a builtin",
-    explanation: "A param or variable would hide a builtin, a function, another param or an option every generated class has.",
+    explanation:
+      "A name the generated module cannot use: a param or variable that would hide a builtin, a function, another param or an option every generated class has; a param whose option every JavaScript object already has (`toString`); a class named with a TypeScript reserved word or type name, or another class's Options, Schema or Rules.",
     example: "let lr = 0\nwhen val_loss plateau 5 then stop\n",
     fix: "Choose another name.",
   },
@@ -254,7 +263,7 @@ export const catalogue = {
   CBC404: {
     severity: "warning",
     title: "rule can never fire",
-    explanation: "The rule reads a metric tfjs never reports at its event (no metrics at epoch begin, no `val_*` at batch end), so its condition never has a value.",
+    explanation: "The rule reads a metric tfjs never reports at its event (no metrics at epoch begin, no `val_*` at batch end), in its condition, an assigned value or a placeholder, so it never has the value it needs.",
     example: "on epoch begin when val_loss > 1 then stop\n",
     fix: "Move the rule to an event that reports the metric (`on epoch end`).",
   },

@@ -2,6 +2,7 @@
 import pc from "picocolors";
 import type { Span } from "../syntax/ast.js";
 import type { Diagnostic, Severity } from "./diagnostic.js";
+import { lineStarts } from "../syntax/lines.js";
 
 export interface RenderOptions {
   /** ANSI colours; the CLI turns them on only for a terminal. */
@@ -143,20 +144,14 @@ function clamp(value: number, low: number, high: number): number {
 
 /**
  * The text of 1-based line `lineNumber`, without its terminator; undefined past
- * the end. Lines end at \n, as the front end counts them (syntax/build.ts
- * LineMap); the \r of a CRLF ending is dropped, a lone \r is just a character.
+ * the end. Lines end where the front end says (syntax/lines.ts): \n, \r\n or \r.
  */
 function sourceLine(source: string, lineNumber: number): string | undefined {
   if (!Number.isInteger(lineNumber) || lineNumber < 1) return undefined;
-  let start = 0;
-  for (let line = 1; line < lineNumber; line++) {
-    const next = source.indexOf("\n", start);
-    if (next === -1) return undefined;
-    start = next + 1;
-  }
-  const end = source.indexOf("\n", start);
-  const line = source.slice(start, end === -1 ? source.length : end);
-  return line.endsWith("\r") ? line.slice(0, -1) : line;
+  const starts = lineStarts(source);
+  const start = starts[lineNumber - 1];
+  if (start === undefined) return undefined;
+  return source.slice(start, starts[lineNumber] ?? source.length).replace(/\r?\n$|\r$/, "");
 }
 
 interface Cell {

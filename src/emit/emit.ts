@@ -7,9 +7,12 @@
 import { createRequire } from "node:module";
 import type * as TsMorph from "ts-morph";
 import type { ClassDeclarationStructure, MethodDeclarationStructure, OptionalKind, StatementStructures, WriterFunction } from "ts-morph";
-import { EVENT_ORDER, type CheckedCallback, type CheckedParam, type CheckedPredicate, type CheckedProgram, type CheckedRule, type MetricRef, type Resolution } from "../check/program.js";
+import { fileStem, isReservedWord } from "../check/names.js";
+import { EVENT_ORDER, type CheckedCallback, type CheckedParam, type CheckedPredicate, type CheckedProgram, type CheckedRule, type MetricRef } from "../check/program.js";
+import { metricKey } from "../check/scope.js";
 import type { Action, EventName, Expr, Ident, PredicateOption, StringLit } from "../syntax/ast.js";
-import { ExpressionEmitter, HISTORY_FUNCTIONS, numberLiteral, type ExprScope } from "./expressions.js";
+import { ExpressionEmitter, numberLiteral, type ExprScope } from "./expressions.js";
+import { RUNTIME_MODULE } from "./runtime-module.js";
 
 // ts-morph is CommonJS: `require` loads it ~100 ms faster than an ESM import,
 // which makes Node scan its 1 MB source for export names (bench/README.md).
@@ -17,7 +20,7 @@ const tsMorph = createRequire(import.meta.url)("ts-morph") as typeof TsMorph;
 const { Scope, StructureKind } = tsMorph;
 
 export interface EmitOptions {
-  /** Module that generated code imports the runtime from. */
+  /** Module that generated code imports the runtime from (default RUNTIME_MODULE). */
   runtimeImport?: string;
   /**
    * "typescript" (the default): the module `cbc compile` writes. "commonjs": the
@@ -33,13 +36,13 @@ export interface EmittedFile {
   text: string;
 }
 
-const METHOD: Record<EventName, { name: string; params: string; index: string }> = {
-  trainBegin: { name: "onTrainBegin", params: "logs?: Logs", index: "0" },
-  trainEnd: { name: "onTrainEnd", params: "logs?: Logs", index: "0" },
-  epochBegin: { name: "onEpochBegin", params: "epoch: number, logs?: Logs", index: "epoch" },
-  epochEnd: { name: "onEpochEnd", params: "epoch: number, logs?: Logs", index: "epoch" },
-  batchBegin: { name: "onBatchBegin", params: "batch: number, logs?: Logs", index: "batch" },
-  batchEnd: { name: "onBatchEnd", params: "batch: number, logs?: Logs", index: "batch" },
+const METHOD: Record<EventName, { name: string; params: { name: string; type: string; optional?: boolean }[]; index: string }> = {
+  trainBegin: { name: "onTrainBegin", params: [{ name: "logs", type: "Logs", optional: true }], index: "0" },
+  trainEnd: { name: "onTrainEnd", params: [{ name: "logs", type: "Logs", optional: true }], index: "0" },
+  epochBegin: { name: "onEpochBegin", params: [{ name: "epoch", type: "number" }, { name: "logs", type: "Logs", optional: true }], index: "epoch" },
+  epochEnd: { name: "onEpochEnd", params: [{ name: "epoch", type: "number" }, { name: "logs", type: "Logs", optional: true }], index: "epoch" },
+  batchBegin: { name: "onBatchBegin", params: [{ name: "batch", type: "number" }, { name: "logs", type: "Logs", optional: true }], index: "batch" },
+  batchEnd: { name: "onBatchEnd", params: [{ name: "batch", type: "number" }, { name: "logs", type: "Logs", optional: true }], index: "batch" },
 };
 
 /** Text safe inside a `//` comment: no line terminators of any kind. */
@@ -52,37 +55,38 @@ function docText(text: string): string {
   return commentText(text).replace(/\*\//g, "*\\/");
 }
 
-export function moduleStem(file: string): string {
-  const base = file.split(/[\\/]/).pop() ?? file;
-  return base.replace(/\.rules$/, "");
+/**
+ * The runtime is imported as one namespace, so no name of the rules can shadow a
+ * runtime name; the namespace takes the first of `cbc`, `cbc_`, ... that no class
+ * of the module declares.
+ */
+function namespaceName(program: CheckedProgram): string {
+  const declared = new Set(program.callbacks.flatMap((c) => [c.name, c.names.options, c.names.schema, c.names.table]));
+  let name = "cbc";
+  while (declared.has(name)) name += "_";
+  return name;
 }
 
 export function emitModule(checked: CheckedProgram, options: EmitOptions = {}): EmittedFile {
-  const runtime = options.runtimeImport ?? "cbc/runtime";
-  const stem = moduleStem(checked.file);
+  const runtime = options.runtimeImport ?? RUNTIME_MODULE;
+  const stem = fileStem(checked.file);
+  const ns = namespaceName(checked);
   const statements: (string | WriterFunction | StatementStructures)[] = [];
   for (const callback of checked.callbacks) {
-    statements.push(...new CallbackEmitter(checked, callback).statements());
+    statements.push(...new CallbackEmitter(checked, callback, ns).statements());
   }
-  const imports = ["RulesCallback", "option", "parseOptions", "z", "type CallbackOptions", "type Logs", "type RuleSite"];
-  if (checked.callbacks.some((c) => c.predicates.length > 0)) imports.splice(6, 0, "type Predicate");
-  if (checked.callbacks.some((c) => c.piecewise.length > 0)) imports.splice(3, 0, "requirePiecewiseLengths");
-  if (checked.callbacks.some((c) => c.hooks.length > 0)) imports.push("type HookFunction");
-  if (checked.callbacks.some((c) => c.rules.some((r) => usesHistory(r)))) imports.push("type MetricHistory");
   const header = [
-    `// Generated by cbc from ${commentText(moduleStem(checked.file))}.rules. Do not edit:`,
+    `// Generated by cbc from ${commentText(stem)}.rules. Do not edit:`,
     `// change the .rules file and run \`cbc compile\`.`,
   ].join("\n");
   // Printed straight from the structures: no source file, so TypeScript never parses the output back.
   const printed = tsMorph.printStructure(
-    { kind: StructureKind.SourceFile, statements: [header, `import { ${imports.join(", ")} } from ${JSON.stringify(runtime)};`, ...statements] },
+    { kind: StructureKind.SourceFile, statements: [header, `import * as ${ns} from ${JSON.stringify(runtime)};`, ...statements] },
     { indentNumberOfSpaces: 2, newLine: "\n" },
   );
   // Blank separator lines come out indented; keep the file free of trailing spaces.
   // Only before "\n": with the `m` flag `$` would also match before U+2028 inside a string.
-  let text = printed.replace(/[ \t]+(?=\n|$)/g, "");
-  // Import the expression helpers only where an expression needs them.
-  if (/\bmath\.\w+\(/.test(text)) text = text.replace("import { RulesCallback, ", "import { RulesCallback, math, ");
+  const text = printed.replace(/[ \t]+(?=\n|$)/g, "");
   if (options.module === "commonjs") return { fileName: `${stem}.cjs`, text: toCommonJs(text, `${stem}.ts`) };
   return { fileName: `${stem}.ts`, text };
 }
@@ -96,87 +100,56 @@ function toCommonJs(text: string, fileName: string): string {
   }).outputText;
 }
 
-function usesHistory(rule: CheckedRule): boolean {
-  let found = false;
-  visitRule(rule, (expr) => {
-    if (expr.kind === "call" && HISTORY_FUNCTIONS.has(expr.callee.text)) found = true;
-  });
-  return found;
-}
-
-function visitExpr(expr: Expr, visit: (e: Expr) => void): void {
-  visit(expr);
-  switch (expr.kind) {
-    case "unary":
-      visitExpr(expr.operand, visit);
-      break;
-    case "binary":
-      visitExpr(expr.left, visit);
-      visitExpr(expr.right, visit);
-      break;
-    case "call":
-      expr.args.forEach((a) => visitExpr(a, visit));
-      break;
-    case "is":
-      visitExpr(expr.operand, visit);
-      break;
-    case "plateau":
-      visitExpr(expr.patience, visit);
-      expr.options.forEach((o) => visitExpr(o.value, visit));
-      break;
-    case "improves":
-      expr.options.forEach((o) => visitExpr(o.value, visit));
-      break;
-    default:
-      break;
-  }
-}
-
-function visitRule(rule: CheckedRule, visit: (e: Expr) => void): void {
-  if (rule.rule.condition) visitExpr(rule.rule.condition, visit);
-  for (const action of rule.rule.actions) {
-    if (action.kind === "assign") visitExpr(action.value, visit);
-    if (action.kind === "save" && action.keep) visitExpr(action.keep, visit);
-  }
-  const trigger = rule.rule.trigger;
-  if (trigger.kind === "every") visitExpr(trigger.count, visit);
-  if (trigger.kind === "at") visitExpr(trigger.epoch, visit);
-}
-
-function metricKey(ref: MetricRef): string {
-  return ref.kind === "literal" ? `m:${ref.name}` : `p:${ref.param}`;
-}
-
+/** A name usable as a TypeScript parameter or binding: letters, digits, `_`; not a reserved word. */
 function safeIdentifier(text: string): string {
   const cleaned = text.replace(/[^A-Za-z0-9_]/g, "_");
-  return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned;
+  return /^[0-9]/.test(cleaned) || isReservedWord(cleaned) ? `_${cleaned}` : cleaned;
+}
+
+/** An object-literal key: bare when it can be, quoted otherwise; `__proto__` computed, so it stays an own key. */
+function propertyKey(name: string): string {
+  if (name === "__proto__") return `[${JSON.stringify(name)}]`;
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name);
+}
+
+/** A guard of a rule: its code as an operand of `&&`, and alone (without the parentheses `&&` needs). */
+interface Guard {
+  code: string;
+  alone?: string;
+}
+
+/** The guards joined by `&&`. */
+function allOf(guards: readonly Guard[]): string {
+  return guards.length === 1 ? (guards[0].alone ?? guards[0].code) : guards.map((g) => g.code).join(" && ");
 }
 
 class CallbackEmitter {
   private readonly params = new Map<string, CheckedParam>();
   private readonly metricLocals = new Map<string, string>();
   private readonly predicateIds = new Map<Expr, CheckedPredicate>();
-  private readonly historyFields = new Map<string, string>();
-  private readonly rulesConst: string;
-  private readonly schemaConst: string;
-  private readonly optionsType: string;
+  /** `enabled[i]` in the constructor: rule i's option-only conjuncts, decided once. */
+  private readonly decided: boolean;
+  /** Names of the module a local must not shadow. */
+  private readonly moduleNames: ReadonlySet<string>;
 
   constructor(
     private readonly program: CheckedProgram,
     private readonly callback: CheckedCallback,
+    /** The runtime namespace. */
+    private readonly ns: string,
   ) {
+    this.moduleNames = new Set([ns, ...program.callbacks.flatMap((c) => [c.name, c.names.options, c.names.schema, c.names.table])]);
     for (const param of callback.params) this.params.set(param.name, param);
     for (const predicate of callback.predicates) this.predicateIds.set(predicate.node, predicate);
-    this.rulesConst = `${callback.name}Rules`;
-    this.schemaConst = `${callback.name}Schema`;
-    this.optionsType = `${callback.name}Options`;
+    this.decided = callback.rules.some((rule) => rule.staticConjuncts.length > 0);
   }
 
   statements(): (string | StatementStructures)[] {
+    const names = this.callback.names;
     return [
       this.optionsInterface(),
-      `const ${this.schemaConst} = ${this.schema()};`,
-      `const ${this.rulesConst} = ${this.ruleSites()} as const satisfies readonly RuleSite[];`,
+      `const ${names.schema} = ${this.schema()};`,
+      `const ${names.table} = ${this.table()} as const satisfies ${this.ns}.CallbackSpec;`,
       this.classStructure(),
     ];
   }
@@ -195,8 +168,16 @@ class CallbackEmitter {
         return "string";
       case "enum":
         return (param.enumValues ?? []).map((v) => JSON.stringify(v)).join(" | ");
-      case "fn":
-        return `(${(param.fnArgs ?? []).map((a) => `${safeIdentifier(a)}: number`).join(", ")}) => number`;
+      case "fn": {
+        const taken = new Set<string>();
+        const args = (param.fnArgs ?? []).map((a) => {
+          let name = safeIdentifier(a);
+          while (taken.has(name)) name += "_";
+          taken.add(name);
+          return `${name}: number`;
+        });
+        return `(${args.join(", ")}) => number`;
+      }
       case "number[]":
         return "readonly number[]";
     }
@@ -209,89 +190,104 @@ class CallbackEmitter {
 
   private optionsInterface(): StatementStructures {
     const properties = this.callback.params.map((param) => ({
-      name: param.optionName,
+      name: propertyKey(param.optionName),
       type: this.optionType(param),
       hasQuestionToken: !this.isRequired(param),
-      docs: [`\`${commentText(this.sourceOf(param.decl.span.start.offset, param.decl.span.end.offset))}\`${param.defaultValue !== undefined ? ` (default ${typeof param.defaultValue === "number" ? numberLiteral(param.defaultValue) : JSON.stringify(param.defaultValue)})` : ""}`.replace(/\*\//g, "*\\/")],
+      docs: [docText(`\`${this.sourceOf(param.decl.span.start.offset, param.decl.span.end.offset)}\`${param.defaultValue !== undefined ? ` (default ${this.showDefault(param.defaultValue)})` : ""}`)],
     }));
     if (this.callback.hooks.length > 0) {
       properties.push({
         name: "hooks",
-        type: `{ ${this.callback.hooks.map((h) => `${safeIdentifier(h)}: HookFunction`).join("; ")} }`,
+        type: `{ ${this.callback.hooks.map((h) => `${propertyKey(h)}: ${this.ns}.HookFunction`).join("; ")} }`,
         hasQuestionToken: false,
         docs: ["Functions that `call` actions invoke."],
       });
     }
     return {
       kind: StructureKind.Interface,
-      name: this.optionsType,
+      name: this.callback.names.options,
       isExported: true,
-      extends: this.callback.hooks.length > 0 ? ["Omit<CallbackOptions, \"hooks\">"] : ["CallbackOptions"],
+      extends: [`${this.ns}.CallbackOptions`],
       docs: [`Options of {@link ${this.callback.name}}, validated when it is constructed.`],
       properties,
     };
+  }
+
+  private showDefault(value: NonNullable<CheckedParam["defaultValue"]>): string {
+    return typeof value === "number" ? String(value) : JSON.stringify(value);
   }
 
   private sourceOf(start: number, end: number): string {
     return this.program.source.slice(start, end).replace(/\s+/g, " ");
   }
 
+  /** A number as code: infinities and NaN through the runtime, so no user name can shadow them. */
+  private number(value: number): string {
+    return numberLiteral(value, this.ns);
+  }
+
   private schema(): string {
-    const fields = this.callback.params.map((param) => `  ${param.optionName}: ${this.paramSchema(param)},`);
-    fields.push("  verbose: option.verbose(),");
+    const option = `${this.ns}.option`;
+    const fields = this.callback.params.map((param) => `  ${propertyKey(param.optionName)}: ${this.paramSchema(param)},`);
+    fields.push(`  verbose: ${option}.verbose(),`);
     fields.push(
       this.callback.hooks.length > 0
-        ? `  hooks: option.hooks([${this.callback.hooks.map((h) => JSON.stringify(h)).join(", ")}]),`
-        : "  hooks: option.noHooks(),",
+        ? `  hooks: ${option}.hooks([${this.callback.hooks.map((h) => JSON.stringify(h)).join(", ")}]),`
+        : `  hooks: ${option}.noHooks(),`,
     );
-    return `z.object({\n${fields.join("\n")}\n}).strict()`;
+    return `${this.ns}.z.object({\n${fields.join("\n")}\n}).strict()`;
   }
 
   private paramSchema(param: CheckedParam): string {
+    const option = `${this.ns}.option`;
     const spec: string[] = [];
-    const bound = (b: { value: number; inclusive: boolean }) => `{ value: ${numberLiteral(b.value)}, inclusive: ${b.inclusive} }`;
+    const bound = (b: { value: number; inclusive: boolean }) => `{ value: ${this.number(b.value)}, inclusive: ${b.inclusive} }`;
     if (param.min) spec.push(`min: ${bound(param.min)}`);
     if (param.max) spec.push(`max: ${bound(param.max)}`);
     const arg = spec.length ? `{ ${spec.join(", ")} }` : "";
     let base: string;
     switch (param.type) {
       case "int":
-        base = `option.int(${arg})`;
+        base = `${option}.int(${arg})`;
         break;
       case "number":
-        base = `option.number(${arg})`;
+        base = `${option}.number(${arg})`;
         break;
       case "bool":
-        base = "option.bool()";
+        base = `${option}.bool()`;
         break;
       case "string":
-        base = "option.string()";
+        base = `${option}.string()`;
         break;
       case "metric":
-        base = "option.metric()";
+        base = `${option}.metric()`;
         break;
       case "enum":
-        base = `option.oneOf([${(param.enumValues ?? []).map((v) => JSON.stringify(v)).join(", ")}])`;
+        base = `${option}.oneOf([${(param.enumValues ?? []).map((v) => JSON.stringify(v)).join(", ")}])`;
         break;
       case "fn":
-        base = `option.fn<${this.optionType(param)}>(${(param.fnArgs ?? []).length})`;
+        base = `${option}.fn<${this.optionType(param)}>(${(param.fnArgs ?? []).length})`;
         break;
       case "number[]":
-        base = "option.numbers()";
+        base = `${option}.numbers()`;
         break;
     }
     if (param.optional) return `${base}.optional()`;
     const value = param.defaultValue;
     if (value === undefined) return base;
     const literal =
-      typeof value === "number" ? numberLiteral(value) : Array.isArray(value) ? `[${value.map(numberLiteral).join(", ")}]` : JSON.stringify(value);
+      typeof value === "number" ? this.number(value) : Array.isArray(value) ? `[${value.map((v) => this.number(v)).join(", ")}]` : JSON.stringify(value);
     return `${base}.default(${literal})`;
   }
 
-  // -------------------------------------------------------------- rule sites
+  // -------------------------------------------------------------- rules table
 
-  private ruleSites(): string {
-    const lines = this.callback.rules.map((rule) => {
+  /** The static facts the engine reads: class name, param names, and one site per rule. */
+  private table(): string {
+    const callback = this.callback;
+    const paramMap = callback.params.map((p) => `    ${propertyKey(p.name)}: ${JSON.stringify(p.optionName)},`);
+    const intParams = callback.params.filter((p) => p.type === "int").map((p) => JSON.stringify(p.name));
+    const sites = callback.rules.map((rule) => {
       const metrics = rule.metrics.map((ref) => (ref.kind === "literal" ? JSON.stringify(ref.name) : `{ option: ${JSON.stringify(this.optionName(ref.param))} }`));
       const parts = [
         `at: ${JSON.stringify(`${this.program.file}:${rule.rule.span.start.line}:${rule.rule.span.start.column}`)}`,
@@ -300,9 +296,13 @@ class CallbackEmitter {
         `metrics: [${metrics.join(", ")}]`,
       ];
       if (rule.readsAllMetrics) parts.push("readsAll: true");
-      return `  { ${parts.join(", ")} },`;
+      return `    { ${parts.join(", ")} },`;
     });
-    return `[\n${lines.join("\n")}\n]`;
+    const lines = [`  className: ${JSON.stringify(callback.name)},`];
+    lines.push(paramMap.length > 0 ? `  params: {\n${paramMap.join("\n")}\n  },` : "  params: {},");
+    lines.push(`  intParams: [${intParams.join(", ")}],`);
+    lines.push(sites.length > 0 ? `  rules: [\n${sites.join("\n")}\n  ],` : "  rules: [],");
+    return `{\n${lines.join("\n")}\n}`;
   }
 
   private optionName(param: string): string {
@@ -313,48 +313,36 @@ class CallbackEmitter {
 
   private classStructure(): ClassDeclarationStructure {
     const callback = this.callback;
-    const fields: { name: string; type: "Predicate" | "MetricHistory" }[] = [];
+    const ns = this.ns;
+    const fields: { name: string; type: string }[] = [];
     const ctor: string[] = [];
     const hasRequired = callback.params.some((p) => this.isRequired(p)) || callback.hooks.length > 0;
-    ctor.push(`const o = parseOptions(${JSON.stringify(callback.name)}, ${this.schemaConst}, options);`);
-    const intParams = callback.params.filter((p) => p.type === "int").map((p) => JSON.stringify(p.name));
-    const paramMap = callback.params.map((p) => `${JSON.stringify(p.name)}: ${JSON.stringify(p.optionName)}`);
-    const optionsOnly = new ExpressionEmitter(this.scope("", undefined, "o"));
-    const enabled = callback.rules.map((rule) => this.staticConjuncts(rule.rule.condition).map((c) => optionsOnly.emit(c)));
-    const enabledSpec = enabled.some((e) => e.length > 0)
-      ? `, enabled: [${enabled.map((e) => (e.length === 0 ? "true" : e.map((c) => (/&&|\|\|/.test(c) ? `(${c})` : c)).join(" && "))).join(", ")}]`
-      : "";
-    ctor.push(
-      `super({ className: ${JSON.stringify(callback.name)}, rules: ${this.rulesConst}, params: {${paramMap.length ? ` ${paramMap.join(", ")} ` : ""}}, intParams: [${intParams.join(", ")}]${enabledSpec} }, o);`,
-    );
+    ctor.push(`const o = ${ns}.parseOptions(${JSON.stringify(callback.name)}, ${callback.names.schema}, options);`);
     // piecewise(x, boundaries, values): Keras' one-more-value rule, checked once the options are known.
-    const lengthChecks = callback.piecewise.map(
-      (pair) =>
-        `requirePiecewiseLengths(${JSON.stringify(callback.name)}, o, ${JSON.stringify(this.optionName(pair.boundaries))}, ${JSON.stringify(this.optionName(pair.values))});`,
-    );
-    ctor.splice(1, 0, ...lengthChecks);
-    ctor.push("this.o = o;");
-    const expressions = new ExpressionEmitter(this.scope("", undefined, "o"));
-    for (const predicate of callback.predicates) {
-      const field = this.predicateField(predicate);
-      fields.push({ name: field, type: "Predicate" });
-      ctor.push(`this.${field} = ${this.predicateConstructor(predicate, expressions)};`);
+    for (const pair of callback.piecewise) {
+      ctor.push(
+        `${ns}.requirePiecewiseLengths(${JSON.stringify(callback.name)}, o, ${JSON.stringify(this.optionName(pair.boundaries))}, ${JSON.stringify(this.optionName(pair.values))});`,
+      );
     }
-    for (const rule of callback.rules) {
-      visitRule(rule, (expr) => {
-        if (expr.kind !== "call" || !HISTORY_FUNCTIONS.has(expr.callee.text)) return;
-        const arg = expr.args[0];
-        if (!arg) return;
-        const resolution = arg.kind === "ident" ? this.program.resolutions.get(arg) : undefined;
-        if (resolution?.kind !== "metric") return;
-        const key = metricKey(resolution.metric);
-        if (this.historyFields.has(key)) return;
-        const field = `h${this.historyFields.size + 1}`;
-        this.historyFields.set(key, field);
-        fields.push({ name: field, type: "MetricHistory" });
-        const metric = resolution.metric.kind === "literal" ? JSON.stringify(resolution.metric.name) : `o.${this.optionName(resolution.metric.param)}`;
-        ctor.push(`this.${field} = this.history(${metric});`);
-      });
+    const expressions = new ExpressionEmitter(this.scope("", undefined, "o"));
+    if (this.decided) {
+      // Option-only conditions, decided here once: a disabled rule never fires and reads nothing.
+      const enabled = callback.rules.map((rule) => (rule.staticConjuncts.length === 0 ? "true" : expressions.emitConjunction(rule.staticConjuncts)));
+      const list = enabled.join(", ");
+      ctor.push(list.length <= 100 ? `const enabled = [${list}];` : `const enabled = [\n${enabled.map((e) => `  ${e},`).join("\n")}\n];`);
+      ctor.push(`super(${callback.names.table}, o, enabled);`);
+    } else {
+      ctor.push(`super(${callback.names.table}, o);`);
+    }
+    ctor.push("this.o = o;");
+    for (const predicate of callback.predicates) {
+      fields.push({ name: this.predicateField(predicate), type: `${ns}.Predicate` });
+      ctor.push(`this.${this.predicateField(predicate)} = ${this.predicateConstructor(predicate, expressions)};`);
+    }
+    for (const history of callback.histories) {
+      fields.push({ name: `h${history.id}`, type: `${ns}.MetricHistory` });
+      const metric = history.metric.kind === "literal" ? JSON.stringify(history.metric.name) : `o.${this.optionName(history.metric.param)}`;
+      ctor.push(`this.h${history.id} = this.history(${metric});`);
     }
     const methods: OptionalKind<MethodDeclarationStructure>[] = [];
     if (callback.lets.length > 0) {
@@ -364,78 +352,38 @@ class CallbackEmitter {
         hasOverrideKeyword: true,
         scope: Scope.Protected,
         returnType: this.variablesType(),
-        statements: [`return { ${callback.lets.map((l) => `${l.name.text}: ${letScope.emit(l.init)}`).join(", ")} };`],
+        statements: [`return { ${callback.lets.map((l) => `${propertyKey(l.name.text)}: ${letScope.emit(l.init)}`).join(", ")} };`],
       });
     }
-    for (const event of this.eventsToEmit()) methods.push(this.eventMethod(event));
+    for (const event of EVENT_ORDER.filter((e) => callback.events.includes(e))) methods.push(this.eventMethod(event));
     return {
       kind: StructureKind.Class,
       name: callback.name,
       isExported: true,
-      extends: "RulesCallback",
+      extends: `${ns}.RulesCallback`,
       docs: [docText(`Rules of ${this.program.file}${callback.decl ? `, callback ${callback.name}` : ""}.`)],
       properties: [
-        { kind: StructureKind.Property, name: "o", isReadonly: true, type: `z.output<typeof ${this.schemaConst}>` },
+        { kind: StructureKind.Property, name: "o", isReadonly: true, type: `${ns}.z.output<typeof ${callback.names.schema}>` },
         // The `let` variables by name, so `this.v.count` type-checks under the strictest user flags.
         ...(callback.lets.length > 0
           ? [{ kind: StructureKind.Property as TsMorph.StructureKind.Property, name: "v", hasDeclareKeyword: true, scope: Scope.Protected, type: this.variablesType() }]
           : []),
         ...fields.map(({ name, type }) => ({ kind: StructureKind.Property as TsMorph.StructureKind.Property, name, isReadonly: true, type, scope: Scope.Private })),
       ],
-      ctors: [{ parameters: [{ name: "options", type: this.optionsType, initializer: hasRequired ? undefined : "{}" }], statements: ctor }],
+      ctors: [{ parameters: [{ name: "options", type: callback.names.options, initializer: hasRequired ? undefined : "{}" }], statements: ctor }],
       methods,
     };
   }
 
-  /**
-   * Best weights cost a copy of the model at every improvement: capture them
-   * only when some restoring rule can fire with these options
-   * (`on train end when restore_best_weights then restore ...`).
-   */
-  private captureCondition(predicate: CheckedPredicate, expressions: ExpressionEmitter): string {
-    const guards: string[] = [];
-    for (const rule of this.callback.rules) {
-      const restores = rule.rule.actions.some((action) => action.kind === "restore" && this.program.restoreTargets.get(action) === predicate);
-      if (!restores) continue;
-      const conjuncts = this.staticConjuncts(rule.rule.condition).map((c) => expressions.emit(c));
-      if (conjuncts.length === 0) return "true";
-      guards.push(conjuncts.map((c) => (/&&|\|\|/.test(c) ? `(${c})` : c)).join(" && "));
-    }
-    return guards.length === 0 ? "true" : guards.join(" || ");
+  /** Best weights are captured when some restoring rule is enabled (the checker lists them). */
+  private captureCondition(predicate: CheckedPredicate): string {
+    const rules = predicate.captureWhen ?? [];
+    if (rules.length === 0 || rules.some((rule) => rule.staticConjuncts.length === 0)) return "true";
+    return rules.map((rule) => `enabled[${this.callback.rules.indexOf(rule)}]`).join(" || ");
   }
 
   private variablesType(): string {
-    return `{ ${this.callback.lets.map((l) => `${l.name.text}: number`).join("; ")} }`;
-  }
-
-  /** The conjuncts of a condition's top-level `and` chain that read only options and literals. */
-  private staticConjuncts(condition: Expr | undefined): Expr[] {
-    if (!condition) return [];
-    if (condition.kind === "binary" && condition.op === "and") {
-      return [...this.staticConjuncts(condition.left), ...this.staticConjuncts(condition.right)];
-    }
-    return this.isStatic(condition) ? [condition] : [];
-  }
-
-  private isStatic(expr: Expr): boolean {
-    switch (expr.kind) {
-      case "number":
-      case "string":
-      case "bool":
-        return true;
-      case "ident": {
-        const resolution = this.program.resolutions.get(expr);
-        if (resolution?.kind !== "param") return false;
-        const param = this.params.get(resolution.param);
-        return param !== undefined && !param.optional && param.type !== "fn" && param.type !== "metric";
-      }
-      case "unary":
-        return this.isStatic(expr.operand);
-      case "binary":
-        return this.isStatic(expr.left) && this.isStatic(expr.right);
-      default:
-        return false;
-    }
+    return `{ ${this.callback.lets.map((l) => `${propertyKey(l.name.text)}: number`).join("; ")} }`;
   }
 
   private predicateField(predicate: CheckedPredicate): string {
@@ -460,7 +408,7 @@ class CallbackEmitter {
     if (baseline) opts.push(`baseline: ${value(baseline)}`);
     const from = option("from");
     if (from) opts.push(`startEpoch: ${value(from)}`);
-    if (predicate.capturesWeights) opts.push(`captureWeights: ${this.captureCondition(predicate, expressions)}`);
+    if (predicate.capturesWeights) opts.push(`captureWeights: ${this.captureCondition(predicate)}`);
     const rest = opts.length ? `, { ${opts.join(", ")} }` : "";
     if (node.kind === "plateau") {
       return `this.plateau(${metric}, ${expressions.emit(node.patience)}${rest})`;
@@ -479,14 +427,10 @@ class CallbackEmitter {
     return JSON.stringify("auto");
   }
 
-  /** The events the checker found the class needs (its rules', plus epoch end for trackers and histories). */
-  private eventsToEmit(): readonly EventName[] {
-    return EVENT_ORDER.filter((event) => this.callback.events.includes(event));
-  }
-
   private scope(ruleRef: string, history?: Map<Expr, string>, options: ExprScope["options"] = "this.o"): ExprScope {
     return {
       options,
+      runtime: this.ns,
       program: this.program,
       optionName: (param) => this.optionName(param),
       metricLocal: (ref) => {
@@ -514,7 +458,7 @@ class CallbackEmitter {
     // Rules that read every metric get them from the engine (RuleSite.readsAll): `m` only feeds named reads.
     body.push(`${refs.size > 0 ? "const m = " : ""}await this.enter(${JSON.stringify(event)}, ${index}, logs);`);
     this.metricLocals.clear();
-    const taken = new Set<string>();
+    const taken = new Set<string>(this.moduleNames);
     for (const [key, ref] of refs) {
       let local = `m_${safeIdentifier(ref.kind === "literal" ? ref.name : ref.param)}`;
       while (taken.has(local)) local += "_";
@@ -525,82 +469,55 @@ class CallbackEmitter {
     }
     for (const rule of rules) body.push("", ...this.ruleStatements(rule));
     body.push("", `await this.leave(${JSON.stringify(event)});`);
-    const statements = body.join("\n");
     return {
       name,
       isAsync: true,
       hasOverrideKeyword: true,
-      parameters: params.split(", ").map((p) => {
-        const [pname, ptype] = p.split(": ");
-        return { name: pname.replace("?", ""), type: ptype, hasQuestionToken: pname.endsWith("?") };
-      }),
+      parameters: params.map((p) => ({ name: p.name, type: p.type === "Logs" ? `${this.ns}.Logs` : p.type, hasQuestionToken: p.optional === true })),
       returnType: "Promise<void>",
-      statements,
+      statements: body.join("\n"),
     };
   }
 
   private ruleStatements(rule: CheckedRule): string[] {
-    const site = `${this.rulesConst}[${this.callback.rules.indexOf(rule)}]`;
+    const position = this.callback.rules.indexOf(rule);
+    const site = `${this.callback.names.table}.rules[${position}]`;
     const history = new Map<Expr, string>();
     const lines: string[] = [`// ${commentText(`${this.program.file}:${rule.rule.span.start.line}  ${rule.text}`)}`];
-    const guards: string[] = [];
+    const guards: Guard[] = [];
+    // Decided at construction: the rule's option-only conjuncts.
+    if (rule.staticConjuncts.length > 0) guards.push({ code: `this.ruleEnabled[${position}]` });
     // Predicates update at every firing of their event, whatever the rest of the condition says.
     for (const predicate of rule.predicates) {
       const metric = this.scope(site).metricLocal(predicate.metric);
       lines.push(`const fired${predicate.id} = this.update(this.p${predicate.id}, ${metric});`);
     }
-    let historyCount = 0;
-    visitRule(rule, (expr) => {
-      if (expr.kind !== "call" || !HISTORY_FUNCTIONS.has(expr.callee.text)) return;
-      const arg = expr.args[0];
-      const resolution = arg?.kind === "ident" ? this.program.resolutions.get(arg) : undefined;
-      if (resolution?.kind !== "metric") return;
-      const field = this.historyFields.get(metricKey(resolution.metric));
-      const local = `${expr.callee.text}${rule.index}_${++historyCount}`;
-      history.set(expr, local);
+    rule.histories.forEach((read, i) => {
+      const local = `${read.fn}${rule.index}_${i + 1}`;
+      history.set(read.call, local);
       const call =
-        expr.callee.text === "best"
-          ? "best()"
-          : expr.callee.text === "prev"
-            ? "prev(this.epoch)"
-            : `mean(${new ExpressionEmitter(this.scope(site)).emit(expr.args[1])})`;
-      lines.push(`const ${local} = this.${field}.${call};`);
-      guards.push(`${local} !== undefined`);
+        read.fn === "best" ? "best()" : read.fn === "prev" ? "prev(this.epoch)" : `mean(${read.window ? new ExpressionEmitter(this.scope(site)).emit(read.window) : "1"})`;
+      lines.push(`const ${local} = this.h${read.history}.${call};`);
+      guards.push({ code: `${local} !== undefined` });
     });
     // A rule that reads a metric with no value at this event does not fire (predicates already skip it).
-    for (const ref of this.valuesRead(rule)) guards.push(`${this.scope(site).metricLocal(ref)} !== undefined`);
+    for (const ref of rule.valuesRead) guards.push({ code: `${this.scope(site).metricLocal(ref)} !== undefined` });
     const expressions = new ExpressionEmitter(this.scope(site, history));
     const trigger = rule.rule.trigger;
     if (trigger.kind === "every") {
-      const count = expressions.emit(trigger.count);
-      guards.push(trigger.unit === "epochs" ? `(this.epoch + 1) % ${count} === 0` : `(this.step + 1) % ${count} === 0`);
+      const count = expressions.emitDivisor(trigger.count);
+      guards.push({ code: `(${trigger.unit === "epochs" ? "this.epoch" : "this.step"} + 1) % ${count} === 0` });
     } else if (trigger.kind === "at") {
-      guards.push(`this.epoch === ${expressions.emit(trigger.epoch)}`);
+      guards.push({ code: `this.epoch === ${expressions.emit(trigger.epoch)}` });
     }
-    if (rule.rule.condition) guards.push(expressions.emit(rule.rule.condition));
-    const actions = rule.rule.actions.map((action) => this.action(action, site, expressions));
+    for (const conjunct of rule.dynamicConjuncts) guards.push({ code: expressions.emitConjunct(conjunct), alone: expressions.emit(conjunct) });
+    const actions = rule.rule.actions.map((action) => this.action(action, rule, site, expressions));
     if (guards.length === 0) {
       lines.push(...actions);
     } else {
-      const condition = guards.map((g) => (guards.length > 1 && /\|\||\?/.test(g) ? `(${g})` : g)).join(" && ");
-      lines.push(`if (${condition}) {`, ...actions.map((a) => `  ${a}`), "}");
+      lines.push(`if (${allOf(guards)}) {`, ...actions.map((a) => `  ${a}`), "}");
     }
     return lines;
-  }
-
-  /** Metrics whose values the rule uses outside predicate subjects: in expressions and placeholders. */
-  private valuesRead(rule: CheckedRule): MetricRef[] {
-    const keys = new Set<string>();
-    const add = (resolution: Resolution | undefined) => {
-      if (resolution?.kind === "metric") keys.add(metricKey(resolution.metric));
-    };
-    visitRule(rule, (expr) => {
-      if (expr.kind === "ident") add(this.program.resolutions.get(expr));
-    });
-    for (const action of rule.rule.actions) {
-      for (const lit of stringsOf(action)) for (const r of this.program.placeholders.get(lit)?.values() ?? []) add(r);
-    }
-    return rule.metrics.filter((ref) => keys.has(metricKey(ref)));
   }
 
   /**
@@ -622,7 +539,7 @@ class CallbackEmitter {
     return `this.o.${this.optionName(resolution.param)}`;
   }
 
-  private action(action: Action, site: string, expressions: ExpressionEmitter): string {
+  private action(action: Action, rule: CheckedRule, site: string, expressions: ExpressionEmitter): string {
     switch (action.kind) {
       case "assign": {
         const value = expressions.emit(action.value);
@@ -644,8 +561,7 @@ class CallbackEmitter {
         const keepParts: string[] = [];
         if (action.keep) {
           keepParts.push(`count: ${expressions.emit(action.keep)}`);
-          const rank = this.callback.rules.find((r) => r.rule.actions.includes(action))?.predicates.find((p) => p.node.kind === "improves");
-          if (rank) keepParts.push(`rankBy: this.p${rank.id}`);
+          if (rule.keepRank) keepParts.push(`rankBy: this.p${rule.keepRank.id}`);
         }
         const keep = keepParts.length ? `, { ${keepParts.join(", ")} }` : "";
         return `await this.save(${site}, ${path}, ${JSON.stringify(action.what)}${keep});`;
@@ -669,26 +585,4 @@ class CallbackEmitter {
         return `this.progress(${site});`;
     }
   }
-}
-
-/** The string operands of an action: literals, and names of string params (templates known at run time). */
-function operandsOf(action: Action): (StringLit | Ident)[] {
-  switch (action.kind) {
-    case "save":
-      return [action.path];
-    case "log":
-      return [action.path];
-    case "tensorboard":
-      return [action.dir];
-    case "print":
-    case "fail":
-      return [action.text];
-    default:
-      return [];
-  }
-}
-
-/** The literal strings of an action, whose placeholders the checker resolved. */
-function stringsOf(action: Action): StringLit[] {
-  return operandsOf(action).filter((operand): operand is StringLit => operand.kind === "string");
 }

@@ -20,6 +20,8 @@ export interface ExprScope {
   ruleRef: string;
   /** How options are reached: `this.o` in hook methods, `o` in the constructor. */
   options: "this.o" | "o";
+  /** The runtime namespace: functions and constants are reached through it, never through globals. */
+  runtime: string;
 }
 
 // JavaScript precedence levels (higher binds tighter).
@@ -52,29 +54,16 @@ const BINARY: Record<BinaryOp, { js: string; prec: number }> = {
   "**": { js: "**", prec: PREC.exponent },
 };
 
-const MATH: Record<string, string> = {
-  min: "Math.min",
-  max: "Math.max",
-  abs: "Math.abs",
-  exp: "Math.exp",
-  log: "Math.log",
-  sqrt: "Math.sqrt",
-  floor: "Math.floor",
-  ceil: "Math.ceil",
-  cos: "Math.cos",
-  sin: "Math.sin",
-  round: "math.round",
-  clamp: "math.clamp",
-  piecewise: "math.piecewise",
-};
+/** Functions of the language: each is `math.<name>` of the runtime (Python's round, mod and clamp included). */
+const MATH_NAMES: ReadonlySet<string> = new Set(["min", "max", "abs", "exp", "log", "sqrt", "floor", "ceil", "cos", "sin", "round", "clamp", "piecewise"]);
 
-export const HISTORY_FUNCTIONS = new Set(["best", "prev", "mean"]);
+const HISTORY_FUNCTIONS: ReadonlySet<string> = new Set(["best", "prev", "mean"]);
 
-/** A JavaScript number literal that reads back as the same value. */
-export function numberLiteral(value: number): string {
-  if (value === Infinity) return "Infinity";
-  if (value === -Infinity) return "-Infinity";
-  if (Number.isNaN(value)) return "NaN";
+/** A JavaScript number that reads back as the same value; infinities and NaN through the runtime namespace `ns`. */
+export function numberLiteral(value: number, ns: string): string {
+  if (value === Infinity) return `${ns}.math.inf`;
+  if (value === -Infinity) return `-${ns}.math.inf`;
+  if (Number.isNaN(value)) return `${ns}.math.nan`;
   return String(value);
 }
 
@@ -85,6 +74,22 @@ export class ExpressionEmitter {
     return this.emitPrec(expr).code;
   }
 
+  /** `a && b && ...`, each operand parenthesised only where `&&` would bind it differently. */
+  emitConjunction(exprs: readonly Expr[]): string {
+    if (exprs.length === 1) return this.emit(exprs[0]);
+    return exprs.map((expr) => this.emitConjunct(expr)).join(" && ");
+  }
+
+  /** The right operand of `%`: parenthesised unless it binds tighter than `*`. */
+  emitDivisor(expr: Expr): string {
+    return this.wrap(this.emitPrec(expr), PREC.multiplicative + 1);
+  }
+
+  /** One operand of a `&&` chain: parenthesised when it is an `||`. */
+  emitConjunct(expr: Expr): string {
+    return this.wrap(this.emitPrec(expr), PREC.and);
+  }
+
   private wrap(inner: { code: string; prec: number }, min: number): string {
     return inner.prec < min ? `(${inner.code})` : inner.code;
   }
@@ -92,7 +97,7 @@ export class ExpressionEmitter {
   private emitPrec(expr: Expr): { code: string; prec: number } {
     switch (expr.kind) {
       case "number": {
-        const code = numberLiteral(expr.value);
+        const code = numberLiteral(expr.value, this.scope.runtime);
         return { code, prec: expr.value < 0 ? PREC.unary : PREC.primary };
       }
       case "string":
@@ -113,7 +118,7 @@ export class ExpressionEmitter {
         const right = this.emitPrec(expr.right);
         if (expr.op === "%") {
           // Python's modulo (sign of the divisor), as a Keras user expects.
-          return { code: `math.mod(${left.code}, ${right.code})`, prec: PREC.primary };
+          return { code: `${this.scope.runtime}.math.mod(${left.code}, ${right.code})`, prec: PREC.primary };
         }
         if (expr.op === "**") {
           // Right-associative; the left side must not be a bare unary.
@@ -135,7 +140,7 @@ export class ExpressionEmitter {
       case "is": {
         const operand = this.emit(expr.operand);
         const test =
-          expr.test === "nan" ? `Number.isNaN(${operand})` : expr.test === "inf" ? `math.isInf(${operand})` : `Number.isFinite(${operand})`;
+          `${this.scope.runtime}.math.${expr.test === "nan" ? "isNaN" : expr.test === "inf" ? "isInf" : "isFinite"}(${operand})`;
         return expr.negated ? { code: `!${test}`, prec: PREC.unary } : { code: test, prec: PREC.primary };
       }
     }
@@ -151,7 +156,7 @@ export class ExpressionEmitter {
     const resolution = this.resolution(node);
     switch (resolution.kind) {
       case "builtin":
-        return resolution.name === "pi" ? "Math.PI" : `this.${resolution.name}`;
+        return resolution.name === "pi" ? `${this.scope.runtime}.math.pi` : `this.${resolution.name}`;
       case "param":
         return `${this.scope.options}.${this.scope.optionName(resolution.param)}`;
       case "let":
@@ -171,8 +176,7 @@ export class ExpressionEmitter {
       const option = this.scope.optionName(resolution.param);
       return `this.fn(${this.scope.ruleRef}, ${JSON.stringify(resolution.param)}, ${this.scope.options}.${option}(${args.join(", ")}))`;
     }
-    const js = MATH[name];
-    if (!js) throw new Error(`internal: unknown function ${name}`);
-    return `${js}(${args.join(", ")})`;
+    if (!MATH_NAMES.has(name)) throw new Error(`internal: unknown function ${name}`);
+    return `${this.scope.runtime}.math.${name}(${args.join(", ")})`;
   }
 }

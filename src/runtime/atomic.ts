@@ -124,18 +124,78 @@ export async function writeNewFileDurably(filePath: string, data: string | Uint8
 
 let tempCounter = 0;
 
+/** The longest file name (in bytes) common file systems take. */
+const NAME_MAX = 255;
+/** Room for `.<tag>-<pid>-<counter>-<hex>` after the name: pid and counter up to 10 digits each. */
+const TEMP_SUFFIX_ROOM = 40;
+
+/** `text` cut to at most `bytes` bytes of UTF-8, on a character boundary. */
+function truncateUtf8(text: string, bytes: number): string {
+  if (Buffer.byteLength(text) <= bytes) return text;
+  let result = "";
+  for (const char of text) {
+    if (Buffer.byteLength(result + char) > bytes) break;
+    result += char;
+  }
+  return result;
+}
+
+/**
+ * The start of every temp name beside `target`: `.<name>.<tag>-`, the name cut
+ * so that a temp name fits where the target's own name does (a 250-byte stem
+ * still gets a temp file).
+ */
+function tempPrefix(target: string, tag: string): string {
+  return `.${truncateUtf8(path.basename(target), NAME_MAX - TEMP_SUFFIX_ROOM - tag.length)}.${tag}-`;
+}
+
 /** A name beside `target` that no other writer (in this or another process) uses. */
 export function siblingTempName(target: string, tag = "tmp"): string {
-  const dir = path.dirname(target);
-  const base = path.basename(target);
   tempCounter += 1;
-  return path.join(dir, `.${base}.${tag}-${process.pid}-${tempCounter}-${randomBytes(3).toString("hex")}`);
+  return path.join(path.dirname(target), `${tempPrefix(target, tag)}${process.pid}-${tempCounter}-${randomBytes(3).toString("hex")}`);
+}
+
+/** Whether a process runs (EPERM: it does, as someone else's). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoCode(error) === "EPERM";
+  }
+}
+
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Removes the temp files of `target` (siblingTempName) left by processes that no
+ * longer run: a writer killed between writing its temp file and the rename.
+ * Best effort: an unreadable directory keeps its leftovers.
+ */
+export async function removeStaleTemps(target: string, tag = "tmp"): Promise<void> {
+  const dir = path.dirname(path.resolve(target));
+  const pattern = new RegExp(`^${escapeRegExp(tempPrefix(path.resolve(target), tag))}(\\d+)-\\d+-[0-9a-f]+$`);
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = pattern.exec(name);
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || isProcessAlive(pid)) continue;
+    await fs.rm(path.join(dir, name), { force: true }).catch(() => undefined);
+  }
 }
 
 /**
  * Replaces `filePath` with `data` so a reader sees either the old file or the new
  * one, never a mix: temp file in the same directory, fsync, rename, fsync the
- * directory. Parent directories are created.
+ * directory. Parent directories are created; a replaced file keeps its mode.
  */
 export async function writeFileAtomic(filePath: string, data: string | Uint8Array): Promise<void> {
   const target = path.resolve(filePath);
@@ -147,7 +207,12 @@ export async function writeFileAtomic(filePath: string, data: string | Uint8Arra
   }
   const temp = siblingTempName(target);
   try {
+    const mode = await fs.stat(target).then(
+      (info) => info.mode & 0o7777,
+      () => undefined,
+    );
     await writeNewFileDurably(temp, data);
+    if (mode !== undefined) await fs.chmod(temp, mode);
     await fs.rename(temp, target);
   } catch (error) {
     await fs.rm(temp, { force: true }).catch(() => undefined);
@@ -202,20 +267,6 @@ function serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
     if (saveQueues.get(key) === settled) saveQueues.delete(key);
   });
   return run;
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** Removes staging directories for `target` left by processes that died mid-save. */

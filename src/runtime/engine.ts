@@ -121,9 +121,21 @@ export abstract class RulesCallback extends tf.Callback {
   private lastYield = 0;
   private reported: string[] = [];
 
-  protected constructor(spec: CallbackSpec, options: CallbackOptions & { hooks?: Record<string, HookFunction> | undefined } & Record<string, unknown>) {
+  /**
+   * Per rule, whether its option-only conditions hold for these options
+   * (`when save_best_only and ...`), decided once at construction. A disabled
+   * rule never fires, so the metrics it would read are neither read nor required.
+   */
+  protected readonly ruleEnabled: readonly boolean[];
+
+  protected constructor(
+    spec: CallbackSpec,
+    options: CallbackOptions & { hooks?: Record<string, HookFunction> | undefined } & Record<string, unknown>,
+    enabled?: readonly boolean[],
+  ) {
     super();
     this.spec = spec;
+    this.ruleEnabled = spec.rules.map((_, index) => enabled?.[index] !== false);
     this.verbose = options.verbose ?? 0;
     this.hooks = options.hooks ?? {};
     this.options = options;
@@ -141,7 +153,7 @@ export abstract class RulesCallback extends tf.Callback {
   }
 
   private activeRules(): RuleSite[] {
-    return this.spec.rules.filter((_, index) => this.spec.enabled?.[index] !== false);
+    return this.spec.rules.filter((_, index) => this.ruleEnabled[index]);
   }
 
   /** The rules these options leave on: a rule whose option-only condition is false never fires. */

@@ -72,6 +72,54 @@ export function parseFormatSpec(spec: string): FormatSpec {
   return { fill, align, sign, coerceNegativeZero, alternate, zeroPad, width, grouping, precision, type };
 }
 
+/** What a placeholder shows, as the checker knows it: an integer, a float, a number that may be either, or a string. */
+export type ValueKind = "int" | "float" | "number" | "string";
+
+/** A Python error message as a diagnostic says it: lower case first, no final period. */
+function asDiagnostic(message: string): string {
+  return (message[0].toLowerCase() + message.slice(1)).replace(/\.$/, "");
+}
+
+/**
+ * undefined when a value of `kind` formats with `spec` (in Python, and here), else
+ * why not: the checker's CBC305, with this file's one parser of format specs.
+ */
+export function checkFormatSpec(spec: string, kind: ValueKind): string | undefined {
+  let parsed: FormatSpec;
+  try {
+    parsed = parseFormatSpec(spec);
+  } catch (error) {
+    return asDiagnostic(error instanceof Error ? error.message : String(error));
+  }
+  const type = parsed.type === "" ? undefined : parsed.type;
+  // `n` (locale) and `c` (a character) are Python's, but formatValue does not write them.
+  if (type === "n" || type === "c") return `format code '${type}' is not supported`;
+  if (type !== undefined && !INT_TYPES.has(type) && !FLOAT_TYPES.has(type) && type !== "s") return `unknown format code '${type}'`;
+  if (kind === "string") {
+    if (type !== undefined && type !== "s") return `format code '${type}' needs a number, and this is a string`;
+    if (parsed.sign !== undefined) return "sign not allowed in string format specifier";
+    if (parsed.alternate) return "alternate form (#) not allowed in string format specifier";
+    if (parsed.align === "=") return "'=' alignment not allowed in string format specifier";
+    if (parsed.grouping !== undefined) return `cannot specify '${parsed.grouping}' with a string`;
+    if (parsed.coerceNegativeZero) return "negative zero coercion (z) not allowed in string format specifier";
+    return undefined;
+  }
+  if (type === "s") return "format code 's' needs a string, and this is a number";
+  const integerType = type !== undefined && INT_TYPES.has(type);
+  if (integerType) {
+    if (kind === "float") return `format code '${type}' needs an integer, and this value is a float`;
+    // Only `d` formats an integral float as the integer (formatValue's one leniency).
+    if (kind === "number" && type !== "d") return `format code '${type}' needs an integer, and this value may be a float`;
+    if (parsed.precision !== undefined) return "precision not allowed in integer format specifier";
+  }
+  const integerPresentation = type === undefined || integerType;
+  if (kind === "int" && integerPresentation && parsed.precision !== undefined) return "precision not allowed in integer format specifier";
+  if ((kind === "int" && integerPresentation) || integerType) {
+    if (parsed.coerceNegativeZero) return "negative zero coercion (z) not allowed in integer format specifier";
+  }
+  return undefined;
+}
+
 /**
  * Formats one value as `format(value, spec)` does in Python 3.11, with the
  * same rounding: the exact binary value, half to even (`.2f` of 0.125 is

@@ -1,73 +1,9 @@
-// Option schemas for generated callbacks: zod builders that carry a readable
-// "expected ..." for every param, and one formatter for the error a user sees.
-import { z } from "zod";
+// Validating the options of generated callbacks: one formatter for the error a
+// user sees. The schema builders are in option-schemas.ts.
+import { z } from "./option-schemas.js";
 import { closest } from "../util/suggest.js";
-import type { HookContext } from "./types.js";
 
-export { z };
-
-export interface Bound {
-  value: number;
-  inclusive: boolean;
-}
-
-interface NumberSpec {
-  min?: Bound;
-  max?: Bound;
-}
-
-function describeRange(kind: string, spec: NumberSpec): string {
-  const { min, max } = spec;
-  if (min && max) {
-    return `${kind} in ${min.inclusive ? "[" : "("}${min.value}, ${max.value}${max.inclusive ? "]" : ")"}`;
-  }
-  if (min) return `${kind} ${min.inclusive ? ">=" : ">"} ${min.value}`;
-  if (max) return `${kind} ${max.inclusive ? "<=" : "<"} ${max.value}`;
-  return kind;
-}
-
-function numeric(kind: "a number" | "an integer", spec: NumberSpec) {
-  const error = `expected ${describeRange(kind, spec)}`;
-  let schema = z.number({ error });
-  if (kind === "an integer") schema = schema.int({ error });
-  if (spec.min) schema = spec.min.inclusive ? schema.gte(spec.min.value, { error }) : schema.gt(spec.min.value, { error });
-  if (spec.max) schema = spec.max.inclusive ? schema.lte(spec.max.value, { error }) : schema.lt(spec.max.value, { error });
-  return schema;
-}
-
-type Fn = (...args: number[]) => number;
-type Hook = (context: HookContext) => unknown;
-
-/**
- * Builders used by generated option schemas, one per param type. Generated
- * code adds `.default(value)` or `.optional()`, so option types stay exact.
- */
-export const option = {
-  number: (spec: NumberSpec = {}) => numeric("a number", spec),
-  int: (spec: NumberSpec = {}) => numeric("an integer", spec),
-  bool: () => z.boolean({ error: "expected true or false" }),
-  string: () => z.string({ error: "expected a string" }),
-  /** A metric name, as tfjs reports it (`val_loss`, `acc`). */
-  metric: () => z.string({ error: 'expected a metric name such as "val_loss"' }).min(1, { error: 'expected a metric name such as "val_loss"' }),
-  /** `number[]`: a list of finite numbers (the boundaries and values of `piecewise`). */
-  numbers: () => z.array(z.number({ error: "expected a finite number" }), { error: "expected an array of numbers" }),
-  oneOf: <const T extends readonly [string, ...string[]]>(values: T) =>
-    z.enum(values, { error: `expected one of ${values.map((v) => JSON.stringify(v)).join(", ")}` }),
-  /** A function the user passes in, called from expressions: `(a, b) => number`. */
-  fn: <F extends Fn>(arity: number) =>
-    z.custom<F>((v) => typeof v === "function", { error: `expected a function of ${arity} number argument${arity === 1 ? "" : "s"}` }),
-  verbose: () => z.number({ error: "expected 0, 1 or 2" }).int({ error: "expected 0, 1 or 2" }).min(0, { error: "expected 0, 1 or 2" }).default(0),
-  /** `call name` hooks: every name the rules call must be given. */
-  hooks: <const N extends readonly string[]>(names: N) => {
-    const shape = {} as Record<N[number], z.ZodType<Hook>>;
-    for (const name of names as readonly N[number][]) {
-      shape[name] = z.custom<Hook>((v) => typeof v === "function", { error: `expected a function for hook \`${name}\`` });
-    }
-    return z.object(shape, { error: `expected an object of hook functions (${names.join(", ")})` });
-  },
-  /** Classes without `call` actions accept no hooks. */
-  noHooks: () => z.object({}, { error: "expected an object" }).strict().optional(),
-};
+export { option, z } from "./option-schemas.js";
 
 /** The error a constructor throws for bad options: names the class, the option, what was expected and what was given. */
 export class OptionsError extends Error {

@@ -24,6 +24,7 @@ export interface RuleSite {
   readsAll?: boolean;
 }
 
+/** The static table of a generated class: the same for every instance. */
 export interface CallbackSpec {
   className: string;
   rules: readonly RuleSite[];
@@ -31,12 +32,6 @@ export interface CallbackSpec {
   params?: Readonly<Record<string, string>>;
   /** Params of type int (placeholders format them as integers). */
   intParams?: readonly string[];
-  /**
-   * Per rule, whether its option-only conditions hold for these options
-   * (`when save_best_only and ...`). A disabled rule never fires, so the
-   * metrics it would read are neither read nor required.
-   */
-  enabled?: readonly boolean[];
 }
 
 /** Passed to `call name` hooks. */
@@ -109,6 +104,22 @@ export class RuleFailure extends Error {
 
 /** Runtime helpers that expressions call. */
 export const math = {
+  // Generated code reaches every function and constant through the runtime namespace, never a global a user name could shadow.
+  min: Math.min,
+  max: Math.max,
+  abs: Math.abs,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  cos: Math.cos,
+  sin: Math.sin,
+  isNaN: Number.isNaN,
+  isFinite: Number.isFinite,
+  pi: Math.PI,
+  inf: Infinity,
+  nan: NaN,
   /** Python's modulo: the result has the divisor's sign. */
   mod(a: number, b: number): number {
     return a - b * Math.floor(a / b);

@@ -53,7 +53,10 @@ import type {
   StringLit,
   Trigger,
 } from "./ast.js";
+import { LineMap } from "./lines.js";
 import { decodeString } from "./strings.js";
+
+export { LineMap };
 import {
   Baseline,
   Batch,
@@ -84,32 +87,6 @@ import {
 } from "../../grammar/tokens.js";
 
 /** Offsets to 1-based lines and columns. */
-export class LineMap {
-  private readonly lineStarts: number[] = [0];
-
-  constructor(source: string) {
-    for (let i = 0; i < source.length; i++) {
-      if (source.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
-    }
-  }
-
-  position(offset: number): Position {
-    const starts = this.lineStarts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - starts[lo] + 1, offset };
-  }
-
-  span(start: number, end: number): Span {
-    return { start: this.position(start), end: this.position(end) };
-  }
-}
-
 interface Context {
   lines: LineMap;
   reporter: Reporter;
@@ -769,9 +746,15 @@ function buildNumber(ctx: Context, token: IToken): NumberLit {
   const numeric = numberPattern.exec(raw)?.[0] ?? "";
   const tail = raw.slice(numeric.length);
   const value = Number(numeric);
-  if (tail === "") return { kind: "number", value, raw, span };
-  if (tail === "s" || tail === "m" || tail === "h") {
-    return { kind: "number", value: value * durationSeconds[tail], duration: tail, raw, span };
+  const duration = tail === "s" || tail === "m" || tail === "h" ? tail : undefined;
+  if (tail === "" || duration !== undefined) {
+    const seconds = duration === undefined ? value : value * durationSeconds[duration];
+    // `1e400` reads as infinity: a value no rule means, which would only fail at run time.
+    if (!Number.isFinite(seconds)) {
+      report(ctx, "CBC105", span, `\`${raw}\` is too large for a number (the largest is about 1.8e308)`, "write `inf` for infinity, or a smaller number");
+      return { kind: "number", value: Number.NaN, raw, span };
+    }
+    return duration === undefined ? { kind: "number", value, raw, span } : { kind: "number", value: seconds, duration, raw, span };
   }
   let hint: string;
   if (/^[A-Za-z_]/.test(tail) && tail.length > 1 && numeric !== "" && !/^[eE]\d*$/.test(tail)) {

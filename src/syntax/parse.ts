@@ -19,11 +19,13 @@ import {
   Identifier,
   keywordTokens,
   LBrace,
+  LParen,
   Let,
   Log,
   Metrics,
   On,
   Print,
+  RParen,
   Progress,
   RBrace,
   Restore,
@@ -203,7 +205,8 @@ class StatementDriver {
     if (callback !== undefined && chunk.length > MAX_NESTING) {
       // A param whose default or range nests too deeply keeps its name (the body may use it) and loses the rest.
       for (const param of callback.params) {
-        if (nestingDepth(param) <= MAX_NESTING) continue;
+        const paramTokens = chunk.filter((token) => token.startOffset >= param.span.start.offset && token.startOffset < param.span.end.offset);
+        if (nestingLevels(param, paramTokens) <= MAX_NESTING) continue;
         this.tooDeep(chunk.find((token) => token.startOffset >= param.span.start.offset) ?? tokens[i]);
         delete param.default;
         delete param.range;
@@ -251,7 +254,7 @@ class StatementDriver {
     }
     const item = this.builder.statement(cst);
     // Only a statement of more tokens than the limit can nest deeper than it.
-    if (item !== undefined && chunk.length > MAX_NESTING && nestingDepth(item) > MAX_NESTING) {
+    if (item !== undefined && chunk.length > MAX_NESTING && nestingLevels(item, chunk) > MAX_NESTING) {
       this.tooDeep(tokens[i]);
     } else if (item !== undefined) {
       this.add(item);
@@ -309,30 +312,51 @@ class StatementDriver {
   /** The statement is dropped: what is left of it would be checked and emitted by recursive code, too deep for the stack. */
   private tooDeep(token: IToken): void {
     this.syntax.report(
-      "CBC106",
+      "CBC107",
       this.builder.tokenSpan(token),
-      "this statement nests too deeply to parse",
-      `at most ${MAX_NESTING} levels (an operator with its operands is one); split the expression, for instance with a \`let\``,
+      `this statement nests more than ${MAX_NESTING} levels deep`,
+      `at most ${MAX_NESTING} levels of operators and function calls, or of parentheses; split the expression, for instance with a \`let\``,
     );
   }
 }
 
 /**
- * How deep a statement's AST may nest. A left-leaning chain such as `1 + 1 + ...`
- * parses in a loop whatever its length, but the checker and the emitter walk it
- * recursively and ran out of stack at about 3,000 levels; this leaves them room.
+ * How deep an expression may nest: the operators and function calls on one path
+ * (`a and b and c` is two, `-(-x)` two), or its parentheses (`((x))` is two),
+ * whichever is deeper.
+ * Everything downstream is recursive: the parser on parentheses (its stack ran
+ * out at about 318), the checker and emitter, and tsc on the generated code (800
+ * unary minus or a 990-term `and` chain overflowed it). 100 levels leaves each
+ * of them room, whatever the mix, and no real rule comes near.
  */
-export const MAX_NESTING = 1000;
+export const MAX_NESTING = 100;
 
-/** The depth of the deepest object in `root` (the AST has no cycles), without recursion. */
-function nestingDepth(root: object): number {
+/** AST kinds that nest an expression one level deeper; leaves (names, literals) do not count. */
+const NESTING_KINDS: ReadonlySet<string> = new Set(["unary", "binary", "call", "is", "plateau", "improves", "list"]);
+
+/** The nesting of a statement: the deeper of its AST's operator levels and its tokens' parentheses. */
+function nestingLevels(root: object, tokens: readonly IToken[]): number {
+  let parens = 0;
+  let deepestParens = 0;
+  for (const token of tokens) {
+    if (token.tokenType === LParen) deepestParens = Math.max(deepestParens, ++parens);
+    else if (token.tokenType === RParen) parens--;
+  }
+  return Math.max(deepestParens, operatorLevels(root));
+}
+
+/** The most operator nodes on one path down the AST (which has no cycles), without recursion. */
+function operatorLevels(root: object): number {
   let deepest = 0;
-  const stack: Array<{ value: object; depth: number }> = [{ value: root, depth: 1 }];
+  const stack: Array<{ value: object; levels: number }> = [{ value: root, levels: 0 }];
   while (stack.length > 0) {
-    const { value, depth } = stack.pop()!;
-    if (depth > deepest) deepest = depth;
+    const { value, levels } = stack.pop()!;
+    const kind = (value as { kind?: unknown }).kind;
+    // An action `call` is no expression, but counting it is harmless: nothing nests under it.
+    const here = typeof kind === "string" && NESTING_KINDS.has(kind) ? levels + 1 : levels;
+    if (here > deepest) deepest = here;
     for (const child of Object.values(value)) {
-      if (typeof child === "object" && child !== null) stack.push({ value: child as object, depth: depth + 1 });
+      if (typeof child === "object" && child !== null) stack.push({ value: child as object, levels: here });
     }
   }
   return deepest;

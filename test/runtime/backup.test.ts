@@ -166,7 +166,7 @@ describe("BackupAndRestore", () => {
 
   it("checks its options with Keras' names", () => {
     expect(() => new BackupAndRestore({ backupDir: "" })).toThrow(OptionsError);
-    expect(() => new BackupAndRestore({ backupDir: "b", saveFreq: 0 })).toThrow(/option `saveFreq`: expected an integer >= 1, got 0/);
+    expect(() => new BackupAndRestore({ backupDir: "b", saveFreq: 0 })).toThrow(/option `saveFreq`: expected "epoch" or an integer >= 1, got 0/);
     expect(() => new BackupAndRestore({ backupDir: "b", saveFreq: "batch" as "epoch" })).toThrow(OptionsError);
     expect(new BackupAndRestore({ backupDir: "b" }).options).toEqual({ backupDir: "b", saveFreq: "epoch", doubleCheckpoint: false, deleteCheckpoint: true });
   });

@@ -237,7 +237,7 @@ describe("tensor memory", () => {
   });
 
   test("a fit that fails mid-way leaves nothing behind once disposed", async () => {
-    const Fail = await load(`when val_loss plateau 5 then stop, restore best weights\nwhen val_loss < 0.5 then lr = -1\n`, "FailCallback", "fail");
+    const Fail = await load(`when val_loss plateau 5 then stop, restore best weights\nwhen val_loss < 0.5 then lr = -val_loss\n`, "FailCallback", "fail");
     const callback = new Fail();
     const before = tf.memory().numTensors;
     // The error comes at e2, after best-weight captures at e0, e1 and e2.

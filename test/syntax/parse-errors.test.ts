@@ -212,31 +212,31 @@ describe("never throws", () => {
     }
   });
 
-  it("on nesting too deep for the stack: one CBC106 for that statement, its neighbours kept", () => {
+  it("on nesting too deep for the stack: one CBC107 for that statement, its neighbours kept", () => {
     const deep = `${"(".repeat(5000)}x${")".repeat(5000)}`;
     const { program, diagnostics } = parse(`when a then stop\nwhen ${deep} > 1 then stop\nwhen b then stop\n`, "deep.rules");
-    expect(diagnostics.map((d) => [d.code, d.span.start.line, d.message])).toEqual([["CBC106", 2, "this statement nests too deeply to parse"]]);
+    expect(diagnostics.map((d) => [d.code, d.span.start.line, d.message])).toEqual([["CBC107", 2, `this statement nests more than ${MAX_NESTING} levels deep`]]);
     expect(program.items.length).toBe(2);
   });
 
-  it("on a chain too long to check (`x + x + ...`, parsed in a loop): one CBC106, in a callback too, neighbours kept", () => {
+  it("on a chain too long to check (`x + x + ...`, parsed in a loop): one CBC107, in a callback too, neighbours kept", () => {
     const chain = (terms: number) => Array.from({ length: terms }, () => "val_loss").join(" + ");
     const source = `when a then stop\ncallback C {\n  when val_loss > ${chain(5000)} then stop\n  when b then stop\n}\nwhen loss < ${chain(5000)} * 2 then stop\n`;
     const { program, diagnostics } = parse(source, "long.rules");
     expect(diagnostics.map((d) => [d.code, d.span.start.line, d.message])).toEqual([
-      ["CBC106", 3, "this statement nests too deeply to parse"],
-      ["CBC106", 6, "this statement nests too deeply to parse"],
+      ["CBC107", 3, `this statement nests more than ${MAX_NESTING} levels deep`],
+      ["CBC107", 6, `this statement nests more than ${MAX_NESTING} levels deep`],
     ]);
     expect(diagnostics[0]?.hint).toContain(`at most ${MAX_NESTING} levels`);
     expect(program.items.length).toBe(2);
     expect(program.items[1]?.kind === "callback" && program.items[1].body.length).toBe(1);
   });
 
-  it("on a param default too deep to check: one CBC106 at the param, which keeps its name and nothing cascades", async () => {
+  it("on a param default too deep to check: one CBC107 at the param, which keeps its name and nothing cascades", async () => {
     const chain = Array.from({ length: 4000 }, () => "1").join(" + ");
     const source = `callback C(a: number = 1, b: number = ${chain}) {\n  when val_loss > a + b then stop\n}\n`;
     const { program, diagnostics } = parse(source, "head.rules");
-    expect(diagnostics.map((d) => [d.code, d.span.start.line, d.span.start.column])).toEqual([["CBC106", 1, 27]]);
+    expect(diagnostics.map((d) => [d.code, d.span.start.line, d.span.start.column])).toEqual([["CBC107", 1, 27]]);
     const callback = program.items[0];
     expect(callback?.kind === "callback" && callback.params.map((p) => [p.name.text, p.default !== undefined])).toEqual([
       ["a", true],
@@ -244,7 +244,7 @@ describe("never throws", () => {
     ]);
     // The compiler says the same once, and never reaches the emitter.
     const result = await compile(source, { fileName: "head.rules" });
-    expect(result.diagnostics.map((d) => d.code)).toEqual(["CBC106"]);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["CBC107"]);
     expect(result.files).toEqual([]);
   });
 
