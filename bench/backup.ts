@@ -1,8 +1,11 @@
 // The cost of one BackupAndRestore backup against a plain `save model` of the same model, in one
 // process: the backup as a fit takes it (its epoch-begin hook: weights, optimizer state, callback
-// state, checksums, atomic directory write) and saveModel() (what `save model to` and ModelCheckpoint
-// do), alternated round by round on the same directory's file system; also saveModel() with
-// includeOptimizer, which writes the same bytes for the model and its optimizer as the backup does.
+// state, checksums; the atomic directory write then goes on in the background) and saveModel()
+// (what `save model to` and ModelCheckpoint do), alternated round by round on the same directory's
+// file system; also saveModel() with includeOptimizer, which writes the same bytes for the model and
+// its optimizer as the backup does. Two times per backup: what the fit waits for (the hook; the
+// previous write is settled before the round, as an epoch of training would have let it finish) and
+// until the backup is on disk (the hook + settled()).
 //
 // Bundled by bench/run.mjs; argv: <out dir> <rounds>. Prints one JSON line last.
 import { promises as fs } from "node:fs";
@@ -69,6 +72,8 @@ async function measure(c: Case): Promise<Record<string, number>> {
   const ratios: number[] = [];
   const ratiosWithOptimizer: number[] = [];
   const backupMs: number[] = [];
+  const durableMs: number[] = [];
+  const durableRatios: number[] = [];
   const saveMs: number[] = [];
   const saveWithOptimizerMs: number[] = [];
   const orders = [
@@ -80,13 +85,21 @@ async function measure(c: Case): Promise<Record<string, number>> {
     const times: Record<string, number> = {};
     for (const what of orders[round % 3]!) {
       const start = performance.now();
-      if (what === "backup") await backup.onEpochBegin(round + 1);
-      else if (what === "save") await saveModel(model, path.join(dir, "model"));
+      if (what === "backup") {
+        await backup.onEpochBegin(round + 1);
+        times.backup = performance.now() - start;
+        await backup.settled();
+        times.durable = performance.now() - start;
+        continue;
+      }
+      if (what === "save") await saveModel(model, path.join(dir, "model"));
       else await saveModel(model, path.join(dir, "model-optimizer"), { includeOptimizer: true });
       times[what] = performance.now() - start;
     }
     if (round < 3) continue; // warm-up
     backupMs.push(times.backup!);
+    durableMs.push(times.durable!);
+    durableRatios.push(times.durable! / times.save!);
     saveMs.push(times.save!);
     saveWithOptimizerMs.push(times.saveWithOptimizer!);
     ratios.push(times.backup! / times.save!);
@@ -100,6 +113,8 @@ async function measure(c: Case): Promise<Record<string, number>> {
     ratio: median(ratios),
     ratioWithOptimizer: median(ratiosWithOptimizer),
     backupMs: median(backupMs),
+    durableRatio: median(durableRatios),
+    durableMs: median(durableMs),
     saveMs: median(saveMs),
     saveWithOptimizerMs: median(saveWithOptimizerMs),
     backupBytes: bytes,

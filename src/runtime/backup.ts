@@ -18,6 +18,14 @@
 // the global batch count reaches a multiple of N, at most once per epoch, and
 // still holds the state of that epoch's start: a resumed run repeats the
 // batches of that epoch and ends bit for bit where an uninterrupted one would.
+//
+// How: the hook captures the state (copies of the tensors, the JSON, the
+// checksums: about 2 ms for a 0.6 MB model with Adam) and the fit goes on
+// while the files are written and fsynced in the background (most of a
+// backup's cost). At most one write is in flight: the next backup, restore()
+// and train end wait for it and rethrow its failure. A process killed before
+// the write is in place resumes from the backup before it, exactly as one
+// killed in the middle of a synchronous write would.
 
 import * as tf from "@tensorflow/tfjs";
 import { createHash } from "node:crypto";
@@ -135,6 +143,9 @@ export class BackupAndRestore extends tf.Callback {
   private unwritten: Snapshot | undefined;
   /** `latest` could not be read (restore fell back to `previous`): it must not become `previous`. */
   private latestDamaged = false;
+  /** The backup being written in the background; it never rejects (its failure waits in `writeFailure`). */
+  private writing: Promise<void> = Promise.resolve();
+  private writeFailure: { error: unknown } | undefined;
 
   constructor(options: BackupAndRestoreOptions) {
     super();
@@ -168,6 +179,7 @@ export class BackupAndRestore extends tf.Callback {
       );
     }
     if (!model.optimizer) throw new OptionsError("BackupAndRestore: restore() needs a compiled model (it restores the optimizer's state too)");
+    await this.settled();
     this.discardPending();
     this.callbacks = [...callbacks];
     const found = await this.read();
@@ -274,8 +286,9 @@ export class BackupAndRestore extends tf.Callback {
       return;
     }
     if (epoch === this.initialEpoch) return; // the backup on disk (or a fresh start) is this state already
+    await this.settled();
     const snapshot = await this.capture(epoch);
-    if (this.options.saveFreq === "epoch") await this.write(snapshot);
+    if (this.options.saveFreq === "epoch") this.writeInBackground(snapshot);
     else this.unwritten = snapshot;
   }
 
@@ -284,12 +297,14 @@ export class BackupAndRestore extends tf.Callback {
     const unwritten = this.unwritten;
     if (unwritten !== undefined && typeof this.options.saveFreq === "number" && this.step % this.options.saveFreq === 0) {
       this.unwritten = undefined;
-      await this.write(unwritten);
+      await this.settled();
+      this.writeInBackground(unwritten);
     }
   }
 
   override async onTrainEnd(): Promise<void> {
     this.unwritten = undefined;
+    await this.settled();
     if (!this.options.deleteCheckpoint) return;
     const names = await fs.readdir(this.options.backupDir).catch(() => [] as string[]);
     // Staging directories of killed writes go too (`latest.tmp-<pid>-<n>`).
@@ -359,6 +374,20 @@ export class BackupAndRestore extends tf.Callback {
     } finally {
       tensors.dispose();
     }
+  }
+
+  private writeInBackground(snapshot: Snapshot): void {
+    this.writing = this.write(snapshot).catch((error: unknown) => {
+      this.writeFailure = { error };
+    });
+  }
+
+  /** Waits for the backup being written, if any, and throws what made it fail. */
+  async settled(): Promise<void> {
+    await this.writing;
+    const failure = this.writeFailure;
+    this.writeFailure = undefined;
+    if (failure !== undefined) throw failure.error;
   }
 
   private async write(snapshot: Snapshot): Promise<void> {

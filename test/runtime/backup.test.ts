@@ -164,6 +164,27 @@ describe("BackupAndRestore", () => {
     await expect(fit(model(), list, 1)).rejects.toThrow(/call `const \{ initialEpoch \} = await backup.restore\(model, callbacks\)` before model.fit/);
   });
 
+  it("a backup that cannot be written fails the fit at the next backup or at train end, naming the path; settled() waits for the write", async () => {
+    await fs.writeFile(path.join(dir, "file"), "not a directory");
+    for (const epochs of [2, 4]) {
+      const backup = new BackupAndRestore({ backupDir: path.join(dir, "file", "backup") });
+      const m = model();
+      await backup.restore(m, [backup]);
+      const failure = await fit(m, [backup], epochs).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toMatch(/file[/\\]backup/);
+    }
+    // settled(): the backup of the last epoch begin is on disk once it resolves.
+    const backup = new BackupAndRestore({ backupDir: path.join(dir, "ok"), deleteCheckpoint: false });
+    const m = model();
+    await backup.restore(m, [backup]);
+    backup.setModel(m);
+    await backup.onTrainBegin();
+    await backup.onEpochBegin(1);
+    await backup.settled();
+    expect(JSON.parse(await fs.readFile(path.join(dir, "ok", "latest", "backup.json"), "utf8")).epoch).toBe(1);
+  });
+
   it("checks its options with Keras' names", () => {
     expect(() => new BackupAndRestore({ backupDir: "" })).toThrow(OptionsError);
     expect(() => new BackupAndRestore({ backupDir: "b", saveFreq: 0 })).toThrow(/option `saveFreq`: expected "epoch" or an integer >= 1, got 0/);
