@@ -175,8 +175,12 @@ export function escapeRegExp(text: string): string {
  * Best effort: an unreadable directory keeps its leftovers.
  */
 export async function removeStaleTemps(target: string, tag = "tmp"): Promise<void> {
-  const dir = path.dirname(path.resolve(target));
-  const pattern = new RegExp(`^${escapeRegExp(tempPrefix(path.resolve(target), tag))}(\\d+)-\\d+-[0-9a-f]+$`);
+  const absolute = path.resolve(target);
+  await removeLeftoversOfDeadProcesses(path.dirname(absolute), new RegExp(`^${escapeRegExp(tempPrefix(absolute, tag))}(\\d+)-\\d+-[0-9a-f]+$`));
+}
+
+/** Removes the entries of `dir` whose names match `pattern` (group 1: the pid that made them) and whose process is gone. */
+async function removeLeftoversOfDeadProcesses(dir: string, pattern: RegExp): Promise<void> {
   let names: string[];
   try {
     names = await fs.readdir(dir);
@@ -188,7 +192,7 @@ export async function removeStaleTemps(target: string, tag = "tmp"): Promise<voi
     if (match === null) continue;
     const pid = Number(match[1]);
     if (pid === process.pid || isProcessAlive(pid)) continue;
-    await fs.rm(path.join(dir, name), { force: true }).catch(() => undefined);
+    await fs.rm(path.join(dir, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
@@ -271,21 +275,7 @@ function serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
 
 /** Removes staging directories for `target` left by processes that died mid-save. */
 async function removeStaleStaging(target: string): Promise<void> {
-  const parent = path.dirname(target);
-  const pattern = new RegExp(`^${escapeRegExp(path.basename(target) + STAGING_INFIX)}(\\d+)-(\\d+)$`);
-  let names: string[];
-  try {
-    names = await fs.readdir(parent);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const match = pattern.exec(name);
-    if (match === null) continue;
-    const pid = Number(match[1]);
-    if (pid === process.pid || isProcessAlive(pid)) continue;
-    await fs.rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
-  }
+  await removeLeftoversOfDeadProcesses(path.dirname(target), new RegExp(`^${escapeRegExp(path.basename(target) + STAGING_INFIX)}(\\d+)-(\\d+)$`));
 }
 
 /** fs.stat, or undefined when nothing is there. */

@@ -3,6 +3,7 @@
 // Tested by generation over specs built from the mini-language's pieces.
 import { describe, expect, test } from "vitest";
 import { checkFormatSpec, formatValue, type FormatArg, type ValueKind } from "../../src/runtime/format.js";
+import { mulberry32 as random } from "../support/random.js";
 
 const SAMPLES: Record<ValueKind, FormatArg[]> = {
   int: [{ int: 7 }, { int: -3 }, { int: 0 }, { int: 123456789 }],
@@ -12,16 +13,6 @@ const SAMPLES: Record<ValueKind, FormatArg[]> = {
 };
 
 const PIECES = [["", "*<", ">", "^", "=", "0="], ["", "+", "-", " "], ["", "z"], ["", "#"], ["", "0"], ["", "8", "12"], ["", ",", "_"], ["", ".0", ".3", "."], ["", "d", "f", "e", "g", "%", "x", "X", "b", "o", "s", "n", "c", "q", "ff"]];
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("checkFormatSpec and formatValue agree", () => {
   const next = random(305);

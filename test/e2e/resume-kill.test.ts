@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../src/compiler.js";
 import { fileLoader, loadWeights } from "../../src/runtime/checkpoint.js";
 import { decodeScalarEvent, readRecords } from "../support/tensorboard-reader.js";
+import { mulberry32 as random } from "../support/random.js";
 
 await tf.setBackend("cpu");
 
@@ -36,18 +37,6 @@ const POLICY = `callback Policy {
 
 const seed = process.env.CBC_RESUME_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.CBC_RESUME_SEED);
 process.stdout.write(`resume-kill: seed ${seed} (CBC_RESUME_SEED=${seed} replays the same kill moments)\n`);
-
-/** mulberry32: small, seeded, good enough to pick moments. */
-function random(seedValue: number): () => number {
-  let a = seedValue >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Exit {
   pid: number;

@@ -12,21 +12,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { check, compile } from "../../src/compiler.js";
 import type { CheckedParam } from "../../src/check/program.js";
 import { typeErrors } from "../support/typecheck.js";
+import { mulberry32 as random } from "../support/random.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const dir = path.join(root, "test/.tmp-accepted");
-
-/** mulberry32: a small, seeded generator, so a failure reproduces from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTILE_NAMES = [
   // reserved words of JavaScript and TypeScript
