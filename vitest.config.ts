@@ -12,6 +12,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // Chromium's tests run with `npm run test:browser` (vitest.browser.config.ts).
+    exclude: ["test/browser/**", "**/node_modules/**"],
     reporters: ["default", "./test/support/summary-reporter.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -8,4 +8,4 @@ import { setActionHost } from "./host.js";
 setActionHost(browserHost);
 
 export * from "./core.js";
-export { browserHost } from "./browser-host.js";
+export { browserHost, downloadedCsv } from "./browser-host.js";
