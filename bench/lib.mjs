@@ -69,8 +69,8 @@ function newestMtime(target) {
 }
 
 /** What `npm run build` reads, and what it writes. */
-const BUILD_INPUTS = ["src", "grammar", "scripts/build.mjs", "package.json", "tsconfig.build.json"];
-const BUILD_OUTPUTS = ["dist/cli.js", "dist/index.js", "dist/runtime/index.js"];
+const BUILD_INPUTS = ["src", "grammar", "generated/std", "scripts/build.mjs", "package.json", "tsconfig.build.json", "tsconfig.runtime.json", "packages/cbc-runtime/package.json"];
+const BUILD_OUTPUTS = ["dist/cli.js", "dist/index.js", "dist/runtime/index.js", "packages/cbc-runtime/dist/browser.js", "packages/cbc-runtime/dist/node.js"];
 
 /** Why dist/ must be rebuilt, or undefined when it is newer than every input. */
 export function distStaleness() {
