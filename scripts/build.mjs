@@ -151,7 +151,7 @@ async function buildRuntimeDeclarations() {
 
 async function listFiles(dir) {
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath ?? entry.path, entry.name));
 }
 
 /** In the compiler's library, the runtime's own modules are the cbc-runtime package: one copy of each class in an app. */

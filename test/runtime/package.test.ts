@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -73,6 +74,40 @@ describe("the built runtime", () => {
     for (const name of ["EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint", "BackupAndRestore", "ProgressBarCallback", "fileLoader", "RUNTIME_VERSION"]) {
       expect(runtime[name], name).toBeDefined();
     }
+  });
+});
+
+describe("a browser bundle", () => {
+  it("of a generated class that changes lr plus EarlyStopping and ReduceLROnPlateau builds for the browser without shims and holds only zod besides", async () => {
+    requireBuild();
+    const result = await build({
+      stdin: {
+        contents: [
+          'import { EarlyStopping, ReduceLROnPlateau } from "cbc-runtime";',
+          'import { ReduceLrCallback } from "./generated/examples/reduce-lr.js";',
+          "export const list = [new ReduceLrCallback(), new EarlyStopping(), new ReduceLROnPlateau()];",
+        ].join("\n"),
+        resolveDir: root,
+        loader: "ts",
+      },
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      write: false,
+      metafile: true,
+      minify: true,
+      external: ["@tensorflow/tfjs"],
+      // As an app's build sees it: not this repository's tsconfig paths, which point `cbc-runtime` at src/.
+      tsconfigRaw: {},
+      logLevel: "silent",
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    const packages = new Set(inputs.flatMap((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1] ?? []));
+    expect([...packages]).toEqual(["zod"]);
+    expect(inputs.filter((input) => input.startsWith("src/"))).toEqual([]);
+    expect(inputs.some((input) => input.endsWith("packages/cbc-runtime/dist/browser.js"))).toBe(true);
+    const output = Object.values(result.metafile.outputs)[0]!;
+    expect([...new Set(output.imports.map((i) => i.path))]).toEqual(["@tensorflow/tfjs"]);
   });
 });
 
