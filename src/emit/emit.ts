@@ -10,7 +10,7 @@ import type { ClassDeclarationStructure, MethodDeclarationStructure, OptionalKin
 import { fileStem, isReservedWord } from "../check/names.js";
 import { EVENT_ORDER, type CheckedCallback, type CheckedParam, type CheckedPredicate, type CheckedProgram, type CheckedRule, type MetricRef } from "../check/program.js";
 import { metricKey } from "../check/scope.js";
-import type { Action, EventName, Expr, Ident, PathOperand, PredicateOption, StringLit } from "../syntax/ast.js";
+import type { Action, EventName, Expr, Ident, PredicateOption, StringLit } from "../syntax/ast.js";
 import { ExpressionEmitter, numberLiteral, type ExprScope } from "./expressions.js";
 import { RUNTIME_MODULE, RUNTIME_VERSION } from "./runtime-module.js";
 
@@ -296,7 +296,7 @@ class CallbackEmitter {
         `metrics: [${metrics.join(", ")}]`,
       ];
       if (rule.readsAllMetrics) parts.push("readsAll: true");
-      const writes = this.writesOf(rule.rule.actions);
+      const writes = this.writesOf(rule);
       if (writes.length > 0) parts.push(`writes: [${writes.join(", ")}]`);
       return `    { ${parts.join(", ")} },`;
     });
@@ -307,20 +307,13 @@ class CallbackEmitter {
     return `{\n${lines.join("\n")}\n}`;
   }
 
-  /** What a rule's actions write and where: the host refuses what its platform cannot do at construction. */
-  private writesOf(actions: readonly Action[]): string[] {
-    const target = (operand: PathOperand) =>
-      operand.kind === "string" ? JSON.stringify(operand.value) : `{ option: ${JSON.stringify(this.optionName(operand.name))} }`;
-    const writes: string[] = [];
-    for (const action of actions) {
-      if (action.kind === "save") {
-        writes.push(`{ action: "save", to: ${target(action.path)} }`);
-        if (action.keep) writes.push(`{ action: "keep", to: ${target(action.path)} }`);
-      } else if (action.kind === "log") writes.push(`{ action: "log", to: ${target(action.path)} }`);
-      else if (action.kind === "tensorboard") writes.push(`{ action: "tensorboard", to: ${target(action.dir)} }`);
-      else if (action.kind === "progress") writes.push(`{ action: "progress" }`);
-    }
-    return writes;
+  /** The checker's write facts as the runtime's table holds them: the host refuses what its platform cannot do at construction. */
+  private writesOf(rule: CheckedRule): string[] {
+    return rule.writes.map((write) => {
+      if (write.to === undefined) return `{ action: ${JSON.stringify(write.action)} }`;
+      const to = write.to.kind === "literal" ? JSON.stringify(write.to.template) : `{ option: ${JSON.stringify(this.optionName(write.to.param))} }`;
+      return `{ action: ${JSON.stringify(write.action)}, to: ${to} }`;
+    });
   }
 
   private optionName(param: string): string {
