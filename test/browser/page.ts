@@ -17,6 +17,7 @@ export interface RunResult {
   checkpoints: string[];
   restoredPrediction: number[];
   loadedPrediction: number[];
+  finalFromLocalStorage: number[];
   csv: string | undefined;
   constructionErrors: Record<string, string>;
   prints: string[];
@@ -36,6 +37,7 @@ function errorOf(make: () => unknown): string {
   }
 }
 
+/** Every model in the page's IndexedDB and localStorage, removed: each backend's run starts empty. */
 async function clearModels(): Promise<void> {
   for (const url of Object.keys(await tf.io.listModels())) await tf.io.removeModel(url);
 }
@@ -89,6 +91,7 @@ async function run(backend: "cpu" | "webgl"): Promise<RunResult> {
     const restoredPrediction = Array.from(await (model.predict(probe) as tf.Tensor).data());
     const loaded = await tf.loadLayersModel("indexeddb://cbc-best");
     const loadedPrediction = Array.from(await (loaded.predict(probe) as tf.Tensor).data());
+    const final = await tf.loadLayersModel("localstorage://cbc-final");
     return {
       backend: tf.getBackend(),
       lrs,
@@ -99,6 +102,7 @@ async function run(backend: "cpu" | "webgl"): Promise<RunResult> {
       checkpoints: Object.keys(await tf.io.listModels()).sort(),
       restoredPrediction,
       loadedPrediction,
+      finalFromLocalStorage: Array.from(await (final.predict(probe) as tf.Tensor).data()),
       csv: downloadedCsv("browser-run.csv"),
       constructionErrors: {
         logTo: errorOf(() => new LogsToFile()),

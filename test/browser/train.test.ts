@@ -129,6 +129,11 @@ describe.each(["cpu", "webgl"] as const)("training in Chromium on %s", (backend)
     expect(result.loadedPrediction).toEqual(result.restoredPrediction);
   });
 
+  test("`save weights to \"localstorage://...\"` at train end stores the restored model, which loads back with tf.loadLayersModel", () => {
+    expect(result.checkpoints).toContain("localstorage://cbc-final");
+    expect(result.finalFromLocalStorage).toEqual(result.restoredPrediction);
+  });
+
   test("`save ... keep 2` to indexeddb:// keeps the two newest checkpoints", () => {
     expect(result.checkpoints.filter((url) => url.startsWith("indexeddb://cbc-epoch-"))).toEqual(["indexeddb://cbc-epoch-5", "indexeddb://cbc-epoch-6"]);
   });
@@ -145,8 +150,8 @@ describe.each(["cpu", "webgl"] as const)("training in Chromium on %s", (backend)
   });
 
   test("actions that need a file system fail at construction, naming the rule and what works in a browser", () => {
-    expect(result.constructionErrors["logTo"]).toMatch(/^RuleError: .*browser\.rules:14:3.*log to "logs\/train\.csv".*downloads:\/\//s);
-    expect(result.constructionErrors["tensorboard"]).toMatch(/^RuleError: .*browser\.rules:18:3.*file system/s);
+    expect(result.constructionErrors["logTo"]).toMatch(/^RuleError: .*browser\.rules:15:3.*log to "logs\/train\.csv".*downloads:\/\//s);
+    expect(result.constructionErrors["tensorboard"]).toMatch(/^RuleError: .*browser\.rules:19:3.*file system/s);
     expect(result.constructionErrors["checkpointToPath"]).toMatch(/^RuleError: .*model-checkpoint\.rules.*"ckpt\/best".*indexeddb:\/\//s);
   });
 });
