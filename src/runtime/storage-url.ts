@@ -7,10 +7,13 @@ export const TFJS_STORAGE_SCHEMES = ["indexeddb", "localstorage", "downloads", "
 /** The schemes whose saved models can be listed and removed again (what `keep K` needs). */
 export const REMOVABLE_SCHEMES = ["indexeddb", "localstorage"] as const;
 
-/** `indexeddb` for "indexeddb://best", `file` for "file://runs/a", undefined for a plain path. */
+/**
+ * `indexeddb` for "indexeddb://best", `file` for "file://runs/a", undefined for a plain path.
+ * As written: tfjs' router matches its schemes in lower case only, so "IndexedDB://x" is no tfjs URL.
+ */
 export function storageScheme(target: string): string | undefined {
   const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(target);
-  return match ? match[1]!.toLowerCase() : undefined;
+  return match ? match[1] : undefined;
 }
 
 /** Whether tfjs' IO router saves `target` (indexeddb://, localstorage://, downloads://, http(s)://). */
