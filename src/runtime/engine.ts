@@ -159,13 +159,16 @@ export abstract class RulesCallback extends tf.Callback {
   /**
    * What the rules write must be possible here (no file system in a browser):
    * refused now, naming the rule and what works, not at epoch 37. Targets are
-   * checked as written: placeholders never change a scheme.
+   * checked as written (a placeholder after the scheme cannot change it); one
+   * that starts with a placeholder has its scheme only once formatted, and is
+   * checked when its action runs.
    */
   private requirePlatform(options: Record<string, unknown>): void {
     for (const rule of this.activeRules()) {
       for (const write of rule.writes ?? []) {
         const target = typeof write.to === "object" ? options[write.to.option] : write.to;
         if (write.to !== undefined && typeof target !== "string") continue;
+        if (typeof target === "string" && target.startsWith("{") && !target.startsWith("{{")) continue;
         this.requireHost(rule, write.action, target as string | undefined);
       }
     }

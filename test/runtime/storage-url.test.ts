@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { browserHost } from "../../src/runtime/browser-host.js";
-import { fileLoader, loadWeights, RuleError } from "../../src/runtime/index.js";
+import { currentActionHost, fileLoader, loadWeights, RuleError, setActionHost } from "../../src/runtime/index.js";
 import { filePathOf, isTfjsStorageUrl, storageScheme } from "../../src/runtime/storage-url.js";
 import { RUNTIME_VERSION, RuntimeVersionError, requireRuntimeVersion, versionAtLeast } from "../../src/runtime/version.js";
 import { loadRules, removeLoadedRules } from "../support/rules-module.js";
@@ -108,6 +108,24 @@ describe("save model to a URL on Node", () => {
 });
 
 describe("the browser host", () => {
+  it("refuses a file-system target at construction, but a target that starts with a placeholder only when formatted", async () => {
+    const source = [
+      'callback ToDisk() {\n  on epoch end then save model to "ckpt/best"\n}',
+      'callback ToTemplate(out: string) {\n  on epoch end then save model to "{out}/best"\n}',
+    ].join("\n");
+    const ToDisk = await loadRules(source, "browser-host", "ToDisk");
+    const ToTemplate = await loadRules(source, "browser-host", "ToTemplate");
+    const platform = currentActionHost();
+    setActionHost(browserHost);
+    try {
+      expect(() => new ToDisk()).toThrow(/browser-host\.rules:2:3 .*"ckpt\/best" needs a file system/);
+      expect(() => new ToTemplate({ out: "indexeddb://run" })).not.toThrow();
+      expect(() => new ToTemplate({ out: "runs" })).not.toThrow();
+    } finally {
+      setActionHost(platform);
+    }
+  });
+
   it.each([
     ["save", "indexeddb://best", undefined],
     ["save", "localstorage://best", undefined],
