@@ -69,8 +69,8 @@ function newestMtime(target) {
 }
 
 /** What `npm run build` reads, and what it writes. */
-const BUILD_INPUTS = ["src", "grammar", "scripts/build.mjs", "package.json", "tsconfig.build.json"];
-const BUILD_OUTPUTS = ["dist/cli.js", "dist/index.js", "dist/runtime/index.js"];
+const BUILD_INPUTS = ["src", "grammar", "generated/std", "scripts/build.mjs", "package.json", "tsconfig.build.json", "tsconfig.runtime.json", "packages/cbc-runtime/package.json"];
+const BUILD_OUTPUTS = ["dist/cli.js", "dist/index.js", "dist/runtime/index.js", "packages/cbc-runtime/dist/browser.js", "packages/cbc-runtime/dist/node.js"];
 
 /** Why dist/ must be rebuilt, or undefined when it is newer than every input. */
 export function distStaleness() {
@@ -122,7 +122,7 @@ export function snapshotCli() {
   }
 }
 
-/** Bundles a TypeScript entry to an ES module, with `cbc/runtime` and `cbc` resolved to the sources. */
+/** Bundles a TypeScript entry to an ES module, with `cbc-runtime` and `cbc` resolved to the sources. */
 export async function bundle(entry, outfile, options = {}) {
   ensureDir(path.dirname(outfile));
   await build({
@@ -135,7 +135,7 @@ export async function bundle(entry, outfile, options = {}) {
     logLevel: "error",
     // Dependencies stay in node_modules: one copy of tfjs shared by every bundle of a process.
     packages: "external",
-    alias: { "cbc/runtime": path.join(root, "src/runtime/index.ts"), cbc: path.join(root, "src/index.ts") },
+    alias: { "cbc-runtime": path.join(root, "src/runtime/index.ts"), cbc: path.join(root, "src/index.ts") },
     banner: { js: 'import { createRequire as __cbcCreateRequire } from "node:module"; const require = __cbcCreateRequire(import.meta.url);' },
     absWorkingDir: root,
     minify: options.minify ?? false,

@@ -2,13 +2,14 @@
 //
 //   npm run bench                      everything (~3-4 minutes on 2 cores)
 //   npm run bench -- --quick           fewer rounds, for trying the scripts
-//   npm run bench -- --only training   one section: cold, large, training, simulate, backup or fuzz
+//   npm run bench -- --only training   one section: cold, large, training, simulate, backup, fuzz or bundle
 //
 // Not a test: nothing here fails on a slow figure. bench/README.md says what each figure means.
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { benchBrowserBundle } from "./browser-bundle.mjs";
 import { benchCompileCold, TYPICAL_FILE } from "./compile-cold.mjs";
 import { generateRules } from "./generate-rules.mjs";
 import { bundle, cacheDir, ensureBuilt, ensureDir, formatMs, median, outDir, root, runJson, snapshotCli, timeNode } from "./lib.mjs";
@@ -30,7 +31,7 @@ const ROUNDS = {
 const COUNTED_FITS = 3;
 const EPOCH_HOOKS = ["onTrainBegin", "onEpochBegin", "onEpochEnd", "onTrainEnd"];
 const BATCH_HOOKS = ["onBatchBegin", "onBatchEnd"];
-const TARGETS = { coldRatio: 1.5, large: 2, throughput: 100_000, vsNone: 1.02, vsHandwritten: 1.01, simulate10k: 1, backupVsSave: 1.2, fuzzSlowestMs: 100 };
+const TARGETS = { coldRatio: 1.5, large: 2, throughput: 100_000, vsNone: 1.02, vsHandwritten: 1.01, simulate10k: 1, backupVsSave: 1.2, fuzzSlowestMs: 100, browserBundleKb: 100 };
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const note = (line) => process.stderr.write(`${line}\n`);
@@ -195,6 +196,13 @@ if (wants("backup")) {
   results.backup = await runJson([script, outDir, String(ROUNDS.backup)], { cwd: outDir });
 }
 
+// ------------------------------------------------------------ browser bundle size
+
+if (wants("bundle")) {
+  note("browser bundle: a generated class + EarlyStopping + ReduceLROnPlateau, esbuild --platform=browser --minify...");
+  results.bundle = await benchBrowserBundle({ cbc });
+}
+
 // ------------------------------------------------------------ report
 
 const loadAfter = os.loadavg()[0];
@@ -290,6 +298,14 @@ if (results.backup) {
   }
 }
 
+if (results.bundle) {
+  const b = results.bundle;
+  say();
+  say("Browser bundle: bench/browser-class.rules compiled + EarlyStopping + ReduceLROnPlateau from cbc-runtime, esbuild --platform=browser --minify, tfjs external");
+  say(`  cbc's share                            ${b.kb.toFixed(1).padStart(8)} KB  target <= ${TARGETS.browserBundleKb} KB  ${verdict(b.kb <= TARGETS.browserBundleKb)}`);
+  say(`    cbc-runtime ${b.runtimeKb.toFixed(1)} KB, zod/mini ${b.zodKb.toFixed(1)} KB, the generated class ${b.generatedKb.toFixed(1)} KB; packages bundled: ${b.packages.join(", ")}; imports left: ${b.externals.join(", ")}`);
+}
+
 say();
 say(`bench took ${formatMs(performance.now() - startedAt)}`);
 const summary = {
@@ -305,6 +321,7 @@ const summary = {
   backup_vs_save_sgd: results.backup ? round(results.backup.cases.sgd.ratio, 3) : null,
   backup_vs_save_with_optimizer: results.backup ? round(results.backup.cases.adam.ratioWithOptimizer, 3) : null,
   backup_durable_vs_save: results.backup ? round(results.backup.cases.adam.durableRatio, 3) : null,
+  browser_bundle_kb: results.bundle ? round(results.bundle.kb, 1) : null,
 };
 writeFileSync(path.join(outDir, "latest.json"), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, loadavg: [loadBefore, loadAfter], summary, results }, null, 2)}\n`);
 say(JSON.stringify(summary));

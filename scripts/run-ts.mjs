@@ -1,5 +1,5 @@
 // Run a TypeScript example on Node 20 (no type stripping there): bundle it
-// with esbuild, with `cbc` and `cbc/runtime` resolved to the sources, then import it.
+// with esbuild, with `cbc` and `cbc-runtime` resolved to the sources, then import it.
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -28,7 +28,7 @@ const outfile = path.join(outDir, `${path.basename(entry, ".ts")}.mjs`);
     logLevel: "error",
     // Dependencies stay in node_modules: one copy of tfjs for the app and cbc.
     packages: "external",
-    alias: { "cbc/runtime": path.join(root, "src/runtime/index.ts"), cbc: path.join(root, "src/index.ts") },
+    alias: { "cbc-runtime": path.join(root, "src/runtime/index.ts"), cbc: path.join(root, "src/index.ts") },
     banner: { js: 'import { createRequire as __cbcCreateRequire } from "node:module"; const require = __cbcCreateRequire(import.meta.url);' },
     absWorkingDir: root,
   });

@@ -1,20 +1,7 @@
-// The standard library: Keras' callbacks and learning-rate schedules with Keras' names and camelCased
-// options, compiled from src/std/*.rules, plus lower-case factories in the style of tf.callbacks.
-import { CosineDecay, type CosineDecayOptions } from "../generated/std/cosine-decay.js";
-import { CSVLogger, type CSVLoggerOptions } from "../generated/std/csv-logger.js";
-import { EarlyStopping, type EarlyStoppingOptions } from "../generated/std/early-stopping.js";
-import { ExponentialDecay, type ExponentialDecayOptions } from "../generated/std/exponential-decay.js";
-import { LearningRateScheduler, type LearningRateSchedulerOptions } from "../generated/std/learning-rate-scheduler.js";
-import { ModelCheckpoint, type ModelCheckpointOptions } from "../generated/std/model-checkpoint.js";
-import { OneCycle, type OneCycleOptions } from "../generated/std/one-cycle.js";
-import { PiecewiseConstantDecay, type PiecewiseConstantDecayOptions } from "../generated/std/piecewise-constant-decay.js";
-import { PolynomialDecay, type PolynomialDecayOptions } from "../generated/std/polynomial-decay.js";
-import { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from "../generated/std/reduce-lr-on-plateau.js";
-import { TensorBoard, type TensorBoardOptions } from "../generated/std/tensorboard.js";
-import { TerminateOnNaN, type TerminateOnNaNOptions } from "../generated/std/terminate-on-nan.js";
-// Written in TypeScript, not rules: it saves and restores the other callbacks (README, "Resume after a crash").
-import { BackupAndRestore, type BackupAndRestoreOptions } from "./runtime/index.js";
-
+// The standard library, as the cbc package re-exports it so that `import { EarlyStopping } from "cbc"`
+// keeps working. It lives in cbc-runtime (src/runtime/std.ts); the cbc build resolves these imports
+// to the cbc-runtime package, so an app holds one copy of each class. Names are listed (not
+// `export *`): a bundler keeps a listed re-export of an external package, not a star.
 export {
   BackupAndRestore,
   CosineDecay,
@@ -29,9 +16,9 @@ export {
   ReduceLROnPlateau,
   TensorBoard,
   TerminateOnNaN,
-};
+  callbacks,
+} from "./runtime/std-node.js";
 export type {
-  BackupAndRestoreOptions,
   CosineDecayOptions,
   CSVLoggerOptions,
   EarlyStoppingOptions,
@@ -44,21 +31,5 @@ export type {
   ReduceLROnPlateauOptions,
   TensorBoardOptions,
   TerminateOnNaNOptions,
-};
-
-/** Factories in the tfjs style: `callbacks.reduceLROnPlateau({ patience: 5 })`. */
-export const callbacks = {
-  earlyStopping: (options?: EarlyStoppingOptions) => new EarlyStopping(options),
-  reduceLROnPlateau: (options?: ReduceLROnPlateauOptions) => new ReduceLROnPlateau(options),
-  terminateOnNaN: (options?: TerminateOnNaNOptions) => new TerminateOnNaN(options),
-  learningRateScheduler: (options: LearningRateSchedulerOptions) => new LearningRateScheduler(options),
-  modelCheckpoint: (options: ModelCheckpointOptions) => new ModelCheckpoint(options),
-  csvLogger: (options: CSVLoggerOptions) => new CSVLogger(options),
-  tensorBoard: (options?: TensorBoardOptions) => new TensorBoard(options),
-  exponentialDecay: (options: ExponentialDecayOptions) => new ExponentialDecay(options),
-  piecewiseConstantDecay: (options: PiecewiseConstantDecayOptions) => new PiecewiseConstantDecay(options),
-  polynomialDecay: (options: PolynomialDecayOptions) => new PolynomialDecay(options),
-  cosineDecay: (options: CosineDecayOptions) => new CosineDecay(options),
-  oneCycle: (options: OneCycleOptions) => new OneCycle(options),
-  backupAndRestore: (options: BackupAndRestoreOptions) => new BackupAndRestore(options),
-};
+} from "./runtime/std-node.js";
+export type { BackupAndRestoreOptions } from "./runtime/index.js";

@@ -436,6 +436,7 @@ class ClassChecker {
       dynamicConjuncts: [],
       histories: [],
       valuesRead: [],
+      writes: [],
     };
   }
 

@@ -3,8 +3,8 @@
 // histories a class keeps, which metric values a rule reads, which predicate
 // ranks `keep K`, and when best weights are worth capturing. Computed once the
 // checker has resolved every name of a class.
-import type { Action, Expr, StringLit } from "../syntax/ast.js";
-import type { CheckedCallback, CheckedParam, CheckedProgram, CheckedRule, HistoryRead, MetricRef, Resolution } from "./program.js";
+import type { Action, Expr, PathOperand, StringLit } from "../syntax/ast.js";
+import type { CheckedCallback, CheckedParam, CheckedProgram, CheckedRule, HistoryRead, MetricRef, Resolution, RuleWriteFact } from "./program.js";
 import { isMetricFunction } from "./names.js";
 import { metricKey } from "./scope.js";
 
@@ -51,6 +51,22 @@ export function stringsOf(action: Action): StringLit[] {
   const operands =
     action.kind === "save" || action.kind === "log" ? [action.path] : action.kind === "tensorboard" ? [action.dir] : action.kind === "print" || action.kind === "fail" ? [action.text] : [];
   return operands.filter((operand): operand is StringLit => operand.kind === "string");
+}
+
+/** What `actions` write and where: a path operand is a template as written, or the string param that holds one. */
+function writesOf(actions: readonly Action[]): RuleWriteFact[] {
+  const target = (operand: PathOperand): NonNullable<RuleWriteFact["to"]> =>
+    operand.kind === "string" ? { kind: "literal", template: operand.value } : { kind: "param", param: operand.name };
+  const writes: RuleWriteFact[] = [];
+  for (const action of actions) {
+    if (action.kind === "save") {
+      writes.push({ action: "save", to: target(action.path) });
+      if (action.keep) writes.push({ action: "keep", to: target(action.path) });
+    } else if (action.kind === "log") writes.push({ action: "log", to: target(action.path) });
+    else if (action.kind === "tensorboard") writes.push({ action: "tensorboard", to: target(action.dir) });
+    else if (action.kind === "progress") writes.push({ action: "progress" });
+  }
+  return writes;
 }
 
 /** The top-level `and` chain of a condition, left to right. */
@@ -120,6 +136,7 @@ export function publishFacts(program: CheckedProgram, callback: CheckedCallback)
     rule.valuesRead = rule.metrics.filter((ref: MetricRef) => valueKeys.has(metricKey(ref)));
     const rank = rule.predicates.find((p) => p.node.kind === "improves");
     if (rank) rule.keepRank = rank;
+    rule.writes = writesOf(rule.rule.actions);
   }
 
   // Best weights cost a copy of the model at every improvement: capture them only

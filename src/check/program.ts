@@ -108,6 +108,14 @@ export interface CheckedRule {
   valuesRead: MetricRef[];
   /** The predicate whose best value ranks the checkpoints `save ... keep K` keeps: the rule's first `improves`. */
   keepRank?: CheckedPredicate;
+  /** What the rule's actions write and where, in order: the runtime checks them against its platform at construction. */
+  writes: RuleWriteFact[];
+}
+
+/** One writing action: its kind (`keep` for a save's `keep K`) and its target, a template as written or a string param. */
+export interface RuleWriteFact {
+  action: "save" | "keep" | "log" | "tensorboard" | "progress";
+  to?: { kind: "literal"; template: string } | { kind: "param"; param: string };
 }
 
 /** Names the generated module declares for one class, decided by the checker so that none collides. */

@@ -12,7 +12,7 @@ import { EVENT_ORDER, type CheckedCallback, type CheckedParam, type CheckedPredi
 import { metricKey } from "../check/scope.js";
 import type { Action, EventName, Expr, Ident, PredicateOption, StringLit } from "../syntax/ast.js";
 import { ExpressionEmitter, numberLiteral, type ExprScope } from "./expressions.js";
-import { RUNTIME_MODULE } from "./runtime-module.js";
+import { RUNTIME_MODULE, RUNTIME_VERSION } from "./runtime-module.js";
 
 // ts-morph is CommonJS: `require` loads it ~100 ms faster than an ESM import,
 // which makes Node scan its 1 MB source for export names (bench/README.md).
@@ -235,7 +235,7 @@ class CallbackEmitter {
         ? `  hooks: ${option}.hooks([${this.callback.hooks.map((h) => JSON.stringify(h)).join(", ")}]),`
         : `  hooks: ${option}.noHooks(),`,
     );
-    return `${this.ns}.z.object({\n${fields.join("\n")}\n}).strict()`;
+    return `${option}.object({\n${fields.join("\n")}\n})`;
   }
 
   private paramSchema(param: CheckedParam): string {
@@ -272,12 +272,12 @@ class CallbackEmitter {
         base = `${option}.numbers()`;
         break;
     }
-    if (param.optional) return `${base}.optional()`;
+    if (param.optional) return `${option}.optional(${base})`;
     const value = param.defaultValue;
     if (value === undefined) return base;
     const literal =
       typeof value === "number" ? this.number(value) : Array.isArray(value) ? `[${value.map((v) => this.number(v)).join(", ")}]` : JSON.stringify(value);
-    return `${base}.default(${literal})`;
+    return `${option}.withDefault(${base}, ${literal})`;
   }
 
   // -------------------------------------------------------------- rules table
@@ -296,13 +296,24 @@ class CallbackEmitter {
         `metrics: [${metrics.join(", ")}]`,
       ];
       if (rule.readsAllMetrics) parts.push("readsAll: true");
+      const writes = this.writesOf(rule);
+      if (writes.length > 0) parts.push(`writes: [${writes.join(", ")}]`);
       return `    { ${parts.join(", ")} },`;
     });
-    const lines = [`  className: ${JSON.stringify(callback.name)},`];
+    const lines = [`  className: ${JSON.stringify(callback.name)},`, `  runtime: ${JSON.stringify(RUNTIME_VERSION)},`];
     lines.push(paramMap.length > 0 ? `  params: {\n${paramMap.join("\n")}\n  },` : "  params: {},");
     lines.push(`  intParams: [${intParams.join(", ")}],`);
     lines.push(sites.length > 0 ? `  rules: [\n${sites.join("\n")}\n  ],` : "  rules: [],");
     return `{\n${lines.join("\n")}\n}`;
+  }
+
+  /** The checker's write facts as the runtime's table holds them: the host refuses what its platform cannot do at construction. */
+  private writesOf(rule: CheckedRule): string[] {
+    return rule.writes.map((write) => {
+      if (write.to === undefined) return `{ action: ${JSON.stringify(write.action)} }`;
+      const to = write.to.kind === "literal" ? JSON.stringify(write.to.template) : `{ option: ${JSON.stringify(this.optionName(write.to.param))} }`;
+      return `{ action: ${JSON.stringify(write.action)}, to: ${to} }`;
+    });
   }
 
   private optionName(param: string): string {
@@ -363,7 +374,7 @@ class CallbackEmitter {
       extends: `${ns}.RulesCallback`,
       docs: [docText(`Rules of ${this.program.file}${callback.decl ? `, callback ${callback.name}` : ""}.`)],
       properties: [
-        { kind: StructureKind.Property, name: "o", isReadonly: true, type: `${ns}.z.output<typeof ${callback.names.schema}>` },
+        { kind: StructureKind.Property, name: "o", isReadonly: true, type: `${ns}.OptionsOf<typeof ${callback.names.schema}>` },
         // The `let` variables by name, so `this.v.count` type-checks under the strictest user flags.
         ...(callback.lets.length > 0
           ? [{ kind: StructureKind.Property as TsMorph.StructureKind.Property, name: "v", hasDeclareKeyword: true, scope: Scope.Protected, type: this.variablesType() }]

@@ -36,7 +36,7 @@ import { PREVIOUS_SUFFIX, fsyncDir, removePath, statOrUndefined, toWriteError, w
 import { RulesCallback, type CallbackSignature, type RulesCallbackState } from "./engine.js";
 import { optimizerClassName, setLearningRate } from "./lr.js";
 import { optimizerState, restoreOptimizerState, type OptimizerState } from "./optimizer-state.js";
-import { OptionsError, option, parseOptions, z } from "./options.js";
+import { OptionsError, option, parseOptions } from "./options.js";
 import { parseState, stringifyState } from "./state.js";
 import { TensorBundle } from "./tensor-bundle.js";
 
@@ -59,16 +59,15 @@ export interface BackupAndRestoreOptions {
   deleteCheckpoint?: boolean;
 }
 
-const BackupAndRestoreSchema = z
-  .object({
-    backupDir: option.string().min(1, { error: "expected a directory path" }),
-    saveFreq: z
-      .union([z.literal("epoch"), option.int({ min: { value: 1, inclusive: true } })], { error: 'expected "epoch" or an integer >= 1' })
-      .default("epoch"),
-    doubleCheckpoint: option.bool().default(false),
-    deleteCheckpoint: option.bool().default(true),
-  })
-  .strict();
+const BackupAndRestoreSchema = option.object({
+  backupDir: option.nonEmptyString("expected a directory path"),
+  saveFreq: option.withDefault(
+    option.either(option.literal("epoch"), option.int({ min: { value: 1, inclusive: true } }), 'expected "epoch" or an integer >= 1'),
+    "epoch",
+  ),
+  doubleCheckpoint: option.withDefault(option.bool(), false),
+  deleteCheckpoint: option.withDefault(option.bool(), true),
+});
 
 /** A backup that cannot be used: unreadable, damaged, too new, or made for another model or callback list. Names the file. */
 export class BackupError extends Error {

@@ -18,6 +18,7 @@ import * as path from "node:path";
 
 import { PREVIOUS_SUFFIX, removePath, statOrUndefined, writeDirectoryAtomic } from "./atomic.js";
 import { KeptCheckpoints, type CheckpointRank } from "./keeper.js";
+import { filePathOf } from "./storage-url.js";
 
 export { KeptCheckpoints, type CheckpointRank, type CheckpointScore, type CheckpointStore, type KeptCheckpointsState } from "./keeper.js";
 
@@ -240,7 +241,15 @@ async function loadArtifacts(location: string): Promise<tf.io.ModelArtifacts> {
  * `dir.prev` when `dir` is missing because a save was cut off mid-swap.
  */
 export function fileLoader(location: string): tf.io.IOHandler {
-  return { load: () => loadArtifacts(location) };
+  const dir = checkpointPathOf(location);
+  return { load: () => loadArtifacts(dir) };
+}
+
+/** A checkpoint's path on this machine: `file://PATH` is PATH; a tfjs storage URL is loaded by tfjs itself. */
+function checkpointPathOf(location: string): string {
+  const file = filePathOf(location);
+  if (file !== undefined) return file;
+  throw new CheckpointLoadError(location, `fileLoader and loadWeights read files (a path or file://PATH); load a tfjs storage URL with tf.loadLayersModel(${JSON.stringify(location)})`);
 }
 
 function describeShape(shape: readonly number[]): string {
@@ -254,7 +263,8 @@ function describeShape(shape: readonly number[]): string {
  * CheckpointLoadError naming the first weight whose shape does not match, or
  * the counts when they differ; the model is left unchanged then.
  */
-export async function loadWeights(model: tf.LayersModel, location: string): Promise<void> {
+export async function loadWeights(model: tf.LayersModel, where: string): Promise<void> {
+  const location = checkpointPathOf(where);
   const { specs, data } = await withSwapRetry(location, async () => {
     const manifest = await readManifest(location, [WEIGHTS_JSON_FILE, MODEL_JSON_FILE]);
     return readWeightFiles(location, manifest);

@@ -4,8 +4,11 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
 import { WriteError, reopenAt, toWriteError } from "./atomic.js";
+import { QUOTE, compareCodePoints, formatCsvLine, formatCsvNumber } from "./csv-format.js";
 import { pyRepr } from "./pyfloat.js";
 import { checkState } from "./state.js";
+
+export { compareCodePoints, formatCsvLine, formatCsvNumber };
 
 /** An open CSV log: its file, columns, and how many bytes of it are complete rows. */
 export interface CsvLoggerState {
@@ -22,43 +25,6 @@ export interface CsvLoggerOptions {
   separator?: string;
   /** Keep an existing file and add rows to it; the header is written only if the file is new or empty. */
   append?: boolean;
-}
-
-/** Python's csv module ends rows with "\r\n" (excel dialect). */
-const LINE_END = "\r\n";
-const QUOTE = '"';
-/** What Keras' CSVLogger writes for a metric missing from the logs. */
-const MISSING = "NA";
-
-/** Orders strings by code point, as Python's sorted() does (JS sort compares UTF-16 units). */
-export function compareCodePoints(a: string, b: string): number {
-  const left = Array.from(a);
-  const right = Array.from(b);
-  const length = Math.min(left.length, right.length);
-  for (let i = 0; i < length; i += 1) {
-    const difference = (left[i] as string).codePointAt(0)! - (right[i] as string).codePointAt(0)!;
-    if (difference !== 0) return difference;
-  }
-  return left.length - right.length;
-}
-
-/**
- * One CSV line as Python's csv writer makes it with QUOTE_MINIMAL: a cell is
- * quoted when it holds the separator, a quote, "\r" or "\n"; quotes inside are doubled.
- */
-export function formatCsvLine(cells: readonly string[], separator: string): string {
-  const quoted = cells.map((cell) => {
-    const needsQuotes = cell.includes(separator) || cell.includes(QUOTE) || cell.includes("\r") || cell.includes("\n");
-    return needsQuotes ? QUOTE + cell.replaceAll(QUOTE, QUOTE + QUOTE) + QUOTE : cell;
-  });
-  // Python quotes a record that is one empty field, so the line is not blank.
-  if (quoted.length === 1 && quoted[0] === "") return QUOTE + QUOTE + LINE_END;
-  return quoted.join(separator) + LINE_END;
-}
-
-/** A metric value as Keras' CSVLogger writes it: Python repr, `NA` when missing. */
-export function formatCsvNumber(value: number | undefined): string {
-  return value === undefined ? MISSING : pyRepr(value);
 }
 
 /**

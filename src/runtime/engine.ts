@@ -22,6 +22,7 @@ import { checkState, StateError, stringifyState, type TensorSink, type TensorSou
 import { ImprovesTracker, PlateauTracker, type ImprovesTrackerState, type PlateauTrackerState } from "./trackers.js";
 import { RuleError, RuleFailure, type CallbackOptions, type CallbackSpec, type EventName, type Firing, type HookContext, type HookFunction, type MetricSource, type RuleSite } from "./types.js";
 import { BestWeights, type BestWeightsState } from "./weights.js";
+import { requireRuntimeVersion } from "./version.js";
 import { WriteError } from "./write-error.js";
 
 // Optional fields accept undefined: generated code passes absent options (`baseline: o.baseline`).
@@ -134,6 +135,8 @@ export abstract class RulesCallback extends tf.Callback {
     enabled?: readonly boolean[],
   ) {
     super();
+    // A class compiled by a newer cbc may rely on what this runtime lacks: say so before anything else fails.
+    if (spec.runtime !== undefined) requireRuntimeVersion(spec.className, spec.runtime);
     this.spec = spec;
     this.ruleEnabled = spec.rules.map((_, index) => enabled?.[index] !== false);
     this.verbose = options.verbose ?? 0;
@@ -149,6 +152,25 @@ export abstract class RulesCallback extends tf.Callback {
       }
       entry.all ||= rule.readsAll === true;
       this.metricsByEvent.set(rule.event, entry);
+    }
+    this.requirePlatform(options);
+  }
+
+  /**
+   * What the rules write must be possible here (no file system in a browser):
+   * refused now, naming the rule and what works, not at epoch 37. Targets are
+   * checked as written (a placeholder after the scheme cannot change it); one
+   * that starts with a placeholder has its scheme only once formatted, and is
+   * checked when its action runs.
+   */
+  private requirePlatform(options: Record<string, unknown>): void {
+    for (const rule of this.activeRules()) {
+      for (const write of rule.writes ?? []) {
+        const target = typeof write.to === "object" ? options[write.to.option] : write.to;
+        if (write.to !== undefined && typeof target !== "string") continue;
+        if (typeof target === "string" && target.startsWith("{") && !target.startsWith("{{")) continue;
+        this.requireHost(rule, write.action, target as string | undefined);
+      }
     }
   }
 

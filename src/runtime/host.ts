@@ -6,7 +6,7 @@
 import type * as tf from "@tensorflow/tfjs";
 
 /** The actions a host performs. */
-export type HostAction = "save" | "log" | "tensorboard" | "progress";
+export type HostAction = "save" | "keep" | "log" | "tensorboard" | "progress";
 
 /** Where the progress display draws: a stream with `write` (process.stdout on Node). */
 export interface ProgressStream {

@@ -1,13 +1,16 @@
 // The ActionHost for Node: checkpoints in tfjs-node's file:// layout with an
-// atomic swap, the CSV log and TensorBoard event files on disk, the progress
+// atomic swap (a plain path or file://PATH), or through tfjs' IO router for
+// http(s)://; the CSV log and TensorBoard event files on disk; the progress
 // bar on process.stdout.
 import * as path from "node:path";
 
 import { removeCheckpoint, saveModel } from "./checkpoint.js";
 import { CsvLogger } from "./csv.js";
-import type { ActionHost, ProgressStream, ScalarSink } from "./host.js";
-import { ProgressRenderer, progressPlan } from "./progress.js";
+import type { ActionHost, HostAction, ProgressStream, ScalarSink } from "./host.js";
+import { ProgressRenderer, progressPlan, type ProgressOutput } from "./progress.js";
+import { filePathOf, isTfjsStorageUrl, storageScheme } from "./storage-url.js";
 import { scalarsForLogs, TensorBoardWriter } from "./tensorboard.js";
+import { removeFromStorageUrl, saveToStorageUrl } from "./url-storage.js";
 
 function scalarSink(writer: TensorBoardWriter): ScalarSink {
   return {
@@ -20,18 +23,41 @@ function scalarSink(writer: TensorBoardWriter): ScalarSink {
   };
 }
 
+/** The path a Node action writes to: `file://PATH` is PATH. */
+function localPath(target: string): string {
+  const file = filePathOf(target);
+  if (file === undefined) throw new Error(`${target}: not a path on this machine`);
+  return file;
+}
+
+function why(action: HostAction, target: string | undefined): string | undefined {
+  if (target === undefined) return undefined;
+  const scheme = storageScheme(target);
+  if (scheme === undefined || scheme === "file") return undefined;
+  if (action === "save" && (scheme === "http" || scheme === "https")) return undefined;
+  if (scheme === "indexeddb" || scheme === "localstorage" || scheme === "downloads") {
+    return `${scheme}:// exists only in a browser: on Node use a path or file://PATH${action === "save" ? " (or http(s)://URL)" : ""}`;
+  }
+  if (action === "keep" && (scheme === "http" || scheme === "https")) {
+    return "`keep` removes old checkpoints, which an http(s):// server offers no way to do: keep checkpoints in a directory (a path or file://PATH)";
+  }
+  return `${scheme}:// is not a place Node can write to: use a path or file://PATH${action === "save" ? " (or http(s)://URL)" : ""}`;
+}
+
 export const nodeHost: ActionHost = {
   platform: "node",
-  saveCheckpoint: (model, target, what) => saveModel(model, target, { weightsOnly: what === "weights" }),
-  removeCheckpoint,
-  checkpointKey: (target) => path.resolve(target),
-  openCsv: (file, options) => new CsvLogger(file, options),
-  openTensorBoard: (dir) => scalarSink(new TensorBoardWriter(dir)),
+  unsupported: why,
+  saveCheckpoint: (model, target, what) =>
+    isTfjsStorageUrl(target) ? saveToStorageUrl(model, target) : saveModel(model, localPath(target), { weightsOnly: what === "weights" }),
+  removeCheckpoint: (target) => (isTfjsStorageUrl(target) ? removeFromStorageUrl(target) : removeCheckpoint(localPath(target))),
+  checkpointKey: (target) => (isTfjsStorageUrl(target) ? target : path.resolve(localPath(target))),
+  openCsv: (file, options) => new CsvLogger(localPath(file), options),
+  openTensorBoard: (dir) => scalarSink(new TensorBoardWriter(localPath(dir))),
   resumeCsv: (state) => CsvLogger.resume(state),
   resumeTensorBoard: async (state) => scalarSink(await TensorBoardWriter.resume(state)),
   openProgress(stream: ProgressStream | undefined, params, startedAt) {
     // A ProgressStream given by a subclass is a Node writable (cli-progress drives a TTY through it).
-    const renderer = new ProgressRenderer((stream as NodeJS.WritableStream | undefined) ?? process.stdout, () => performance.now());
+    const renderer = new ProgressRenderer((stream as ProgressOutput | undefined) ?? process.stdout, () => performance.now());
     renderer.start(progressPlan(params), startedAt);
     return renderer;
   },

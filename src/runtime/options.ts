@@ -1,9 +1,9 @@
 // Validating the options of generated callbacks: one formatter for the error a
 // user sees. The schema builders are in option-schemas.ts.
-import { z } from "./option-schemas.js";
+import { objectKeys, type OptionSchema, type OptionsOf } from "./option-schemas.js";
 import { closest } from "../util/suggest.js";
 
-export { option, z } from "./option-schemas.js";
+export { option, type OptionSchema, type OptionsOf } from "./option-schemas.js";
 
 /** The error a constructor throws for bad options: names the class, the option, what was expected and what was given. */
 export class OptionsError extends Error {
@@ -36,11 +36,11 @@ export function requirePiecewiseLengths(className: string, options: object, boun
 }
 
 /** Validate options against a generated schema; throws OptionsError with every problem. */
-export function parseOptions<S extends z.ZodType>(className: string, schema: S, options: unknown): z.output<S> {
+export function parseOptions<S extends OptionSchema>(className: string, schema: S, options: unknown): OptionsOf<S> {
   const result = schema.safeParse(options ?? {});
   if (result.success) return result.data;
   const given = (options ?? {}) as Record<string, unknown>;
-  const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  const known = objectKeys(schema);
   const lines = result.error.issues.map((issue) => {
     if (issue.code === "unrecognized_keys" && issue.path.length > 0) {
       const where = issue.path.map(String).join(".");

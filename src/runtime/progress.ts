@@ -5,9 +5,18 @@ import cliProgress from "cli-progress";
 
 import { formatValue } from "./format.js";
 
+/**
+ * Where the display draws: a writable stream (process.stdout, a file stream). Typed by what
+ * it is used for, so the declarations need no @types/node; on a TTY cli-progress drives it.
+ */
+export interface ProgressOutput {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
+
 export interface ProgressBarOptions {
   /** Where to draw; process.stdout by default (Keras prints there too). */
-  stream?: NodeJS.WritableStream;
+  stream?: ProgressOutput;
 }
 
 /** Log values as tfjs hands them to a tf.Callback: numbers or scalar tensors. */
@@ -126,7 +135,7 @@ interface EpochState {
  * that, by the first batch of the next epoch or by finish(), with the running means.
  */
 export class ProgressRenderer {
-  private readonly stream: NodeJS.WritableStream;
+  private readonly stream: ProgressOutput;
   private readonly interactive: boolean;
   private readonly now: () => number;
   private plan: ProgressPlan = progressPlan(undefined);
@@ -137,7 +146,7 @@ export class ProgressRenderer {
   private epochsDone = 0;
 
   /** `now` is a clock in milliseconds (Date.now by default). */
-  constructor(stream: NodeJS.WritableStream, now: () => number = Date.now) {
+  constructor(stream: ProgressOutput, now: () => number = Date.now) {
     this.stream = stream;
     this.interactive = (stream as { isTTY?: boolean }).isTTY === true;
     this.now = now;
@@ -159,7 +168,8 @@ export class ProgressRenderer {
     this.current = { epoch, startedAt: this.now(), lastBatchAt: undefined, batchesSeen: 0, sums: new Map(), weight: 0, shown: [] };
     if (this.interactive) {
       this.bar = new cliProgress.SingleBar({
-        stream: this.stream,
+        // A TTY stream is a Node writable, which is what cli-progress takes.
+        stream: this.stream as unknown as NodeJS.WritableStream,
         format: "Epoch {epochLabel} [{bar}] {value}/{total} | ETA: {eta_formatted} | {metrics}",
         barsize: 30,
         hideCursor: false,

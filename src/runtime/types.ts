@@ -22,11 +22,21 @@ export interface RuleSite {
   metrics: readonly MetricSource[];
   /** `log to`, `tensorboard`, `progress` and paths from string params read every reported metric. */
   readsAll?: boolean;
+  /** What the rule's actions write and where (a template as written, or the option holding it): checked against the platform at construction. */
+  writes?: readonly RuleWrite[];
+}
+
+/** One writing action of a rule: `save ... to T` (and `keep`), `log to T`, `tensorboard T`, `progress`. */
+export interface RuleWrite {
+  action: "save" | "keep" | "log" | "tensorboard" | "progress";
+  to?: string | { option: string };
 }
 
 /** The static table of a generated class: the same for every instance. */
 export interface CallbackSpec {
   className: string;
+  /** The cbc-runtime version the class needs (the compiler's); an older runtime refuses it at construction. */
+  runtime?: string;
   rules: readonly RuleSite[];
   /** Names as written in the rules -> option names, for placeholders. */
   params?: Readonly<Record<string, string>>;

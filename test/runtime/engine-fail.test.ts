@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RuleFailure } from "cbc/runtime";
+import { RuleFailure } from "cbc-runtime";
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { check } from "../../src/compiler.js";
 import { parse } from "../../src/syntax/parse.js";

@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { OptionsError, type RulesCallback } from "cbc/runtime";
+import { OptionsError, type RulesCallback } from "cbc-runtime";
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { compile } from "../../src/compiler.js";
 import { drive, type Script } from "../support/drive.js";

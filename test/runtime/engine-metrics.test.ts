@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { OptionsError, RuleError, type RulesCallback } from "cbc/runtime";
+import { OptionsError, RuleError, type RulesCallback } from "cbc-runtime";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
 import { drive, tinyModel } from "../support/drive.js";
 import { loadRules, removeLoadedRules } from "../support/rules-module.js";

@@ -2,7 +2,7 @@
 // `every N batches`, `at epoch N`, best()/prev()/mean(), `let` variables,
 // `call` hooks and their context, `print`, and what each firing records.
 // Every expected value is traced by hand in the comment above it.
-import type { HookContext, RulesCallback } from "cbc/runtime";
+import type { HookContext, RulesCallback } from "cbc-runtime";
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { compile } from "../../src/compiler.js";
 import { drive } from "../support/drive.js";

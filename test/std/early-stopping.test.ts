@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, test } from "vitest";
 import { callbacks, EarlyStopping, type EarlyStoppingOptions } from "cbc";
-import { OptionsError } from "cbc/runtime";
+import { OptionsError } from "cbc-runtime";
 import { drive, type Value } from "../support/drive.js";
 
 const N = Number.NaN;

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { callbacks, TensorBoard, type TensorBoardOptions } from "cbc";
-import { decodeEvent } from "cbc/runtime";
+import { decodeEvent } from "cbc-runtime";
 import { drive, type Value } from "../support/drive.js";
 
 let root: string;

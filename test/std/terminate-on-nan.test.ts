@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { callbacks, TerminateOnNaN } from "cbc";
-import { RuleFailure } from "cbc/runtime";
+import { RuleFailure } from "cbc-runtime";
 import { drive, type Value } from "../support/drive.js";
 import { kerasTerminateOnNaN } from "../support/keras-reference.js";
 

@@ -1,5 +1,5 @@
 // Type-checks emitted modules as a user's strict project would, with
-// `cbc/runtime` resolved to the sources.
+// `cbc-runtime` resolved to the sources.
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -18,7 +18,7 @@ export function strictProgram(files: readonly string[], extra: ts.CompilerOption
     noEmit: true,
     types: ["node"],
     typeRoots: [path.join(root, "node_modules/@types")],
-    paths: { "cbc/runtime": [path.join(root, "src/runtime/index.ts")] },
+    paths: { "cbc-runtime": [path.join(root, "src/runtime/index.ts")] },
     ...extra,
   });
 }
