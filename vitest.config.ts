@@ -12,6 +12,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // CBC_TEST_BACKEND (cpu, wasm, tensorflow) picks the backend every test file trains on.
+    setupFiles: ["./test/support/backend-setup.ts"],
     reporters: ["default", "./test/support/summary-reporter.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,

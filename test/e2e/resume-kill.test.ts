@@ -14,8 +14,6 @@ import { compile } from "../../src/compiler.js";
 import { fileLoader, loadWeights } from "../../src/runtime/checkpoint.js";
 import { decodeScalarEvent, readRecords } from "../support/tensorboard-reader.js";
 
-await tf.setBackend("cpu");
-
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const cacheDir = path.join(root, "node_modules", ".cache", `cbc-resume-${process.pid}`);
 let entry = "";

@@ -42,7 +42,6 @@ async function ticksDuring(callbacks: tf.Callback[], busy: Busy, epochs: number,
 let EpochRules: RulesClass;
 let BatchRules: RulesClass;
 beforeAll(async () => {
-  await tf.setBackend("cpu");
   // Rules without file I/O, whose awaits would let timers run anyway.
   EpochRules = await loadRules(`callback EpochRules {\n  when loss plateau 50 then lr *= 0.5\n}`, "epoch-rules", "EpochRules");
   BatchRules = await loadRules(`callback BatchRules {\n  on batch end when loss > 1e9 then stop\n}`, "batch-rules", "BatchRules");
