@@ -29,8 +29,16 @@ const cache = process.env.CBC_TFJS_NODE_CACHE ?? path.join(homedir(), ".cache", 
 const packageDir = path.join(root, "node_modules", "@tensorflow", "tfjs-node");
 const started = performance.now();
 
+/** Progress lines wait until the wheel is there: a run that cannot get it prints one line, no more. */
+let held = [];
 function log(message) {
-  process.stderr.write(`tfjs-node: ${message} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+  const line = `tfjs-node: ${message} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`;
+  if (held) held.push(line);
+  else process.stderr.write(line);
+}
+function release() {
+  for (const line of held ?? []) process.stderr.write(line);
+  held = undefined;
 }
 
 /** Ends the run without failing: tfjs-node was not tested, and why, in one line. */
@@ -66,6 +74,7 @@ if (installedVersion() !== TFJS_NODE_VERSION) {
 
 if (!addonLoads()) {
   const deps = ensureDeps();
+  release();
   placeDeps(deps);
   ensureAddon();
   if (!addonLoads()) {
@@ -73,6 +82,7 @@ if (!addonLoads()) {
     process.exit(1);
   }
 }
+release();
 log("tfjs-node loads on the tensorflow backend");
 
 // 2. The suite, every test file on the tensorflow backend (test/support/backend-setup.ts).
@@ -98,10 +108,11 @@ function ensureDeps() {
   if (wheel === undefined) {
     log(`pip download ${TENSORFLOW_WHEEL} --no-deps`);
     mkdirSync(wheelDir, { recursive: true });
-    const pip = run("python3", ["-m", "pip", "download", TENSORFLOW_WHEEL, "--no-deps", "--only-binary=:all:", "-q", "-d", wheelDir]);
+    const pip = run("python3", ["-m", "pip", "download", TENSORFLOW_WHEEL, "--no-deps", "--only-binary=:all:", "--retries", "2", "--timeout", "30", "-q", "-d", wheelDir]);
     wheel = findWheel(wheelDir);
     if (pip.status !== 0 || wheel === undefined) notTested(`pip could not download ${TENSORFLOW_WHEEL}: ${lastLine(pip.stderr || pip.error?.message)}`);
   }
+  release();
   log(`extracting libtensorflow from ${path.basename(wheel)}`);
   const partial = `${depsDir}.partial`;
   rmSync(partial, { recursive: true, force: true });
