@@ -368,8 +368,10 @@ export abstract class RulesCallback extends tf.Callback {
       this.dispose();
       await this.closeWriters();
     }
+    // Every epoch end gives the event loop its turn (a class without batch rules has no other
+    // chance during a long fit); batch and other events every 100 ms.
     const now = performance.now();
-    if (now - this.lastYield > YIELD_EVERY_MS) {
+    if (event === "epochEnd" || now - this.lastYield > YIELD_EVERY_MS) {
       this.lastYield = now;
       await tf.nextFrame();
     }
