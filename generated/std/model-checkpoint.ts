@@ -44,6 +44,7 @@ const ModelCheckpointRules = {
     initial_value_threshold: "initialValueThreshold",
   },
   intParams: ["save_freq"],
+  batchHooks: true,
   rules: [
     { at: "model-checkpoint.rules:44:3", text: "when save_freq == 0 and not save_best_only and not save_weights_only then save model to filepath", event: "epochEnd", metrics: [], readsAll: true, writes: [{ action: "save", to: { option: "filepath" } }] },
     { at: "model-checkpoint.rules:45:3", text: "when save_freq == 0 and not save_best_only and save_weights_only then save weights to filepath", event: "epochEnd", metrics: [], readsAll: true, writes: [{ action: "save", to: { option: "filepath" } }] },

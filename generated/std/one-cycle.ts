@@ -40,6 +40,7 @@ const OneCycleRules = {
     per_epoch: "perEpoch",
   },
   intParams: ["total_steps"],
+  batchHooks: true,
   rules: [
     { at: "one-cycle.rules:32:3", text: "on batch begin when not per_epoch and min(step, total_steps - 1) <= warm then lr = max_lr + (start - max_lr) / 2 * (1 + cos(pi * min(step, total_steps - 1) / max(warm, 1)))", event: "batchBegin", metrics: [] },
     { at: "one-cycle.rules:34:3", text: "on batch begin when not per_epoch and min(step, total_steps - 1) > warm then lr = start / final_div_factor + (max_lr - start / final_div_factor) / 2 * (1 + cos(pi * (min(step, total_steps - 1) - warm) / (total_steps - 1 - warm)))", event: "batchBegin", metrics: [] },
@@ -94,5 +95,11 @@ export class OneCycle extends cbc.RulesCallback {
     }
 
     await this.leave("batchBegin");
+  }
+
+  override async onBatchEnd(batch: number, logs?: cbc.Logs): Promise<void> {
+    await this.enter("batchEnd", batch, logs);
+
+    await this.leave("batchEnd");
   }
 }

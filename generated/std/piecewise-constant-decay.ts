@@ -28,6 +28,7 @@ const PiecewiseConstantDecayRules = {
     per_epoch: "perEpoch",
   },
   intParams: [],
+  batchHooks: true,
   rules: [
     { at: "piecewise-constant-decay.rules:18:3", text: "on batch begin when not per_epoch then lr = piecewise(step, boundaries, values)", event: "batchBegin", metrics: [] },
     { at: "piecewise-constant-decay.rules:19:3", text: "on epoch begin when per_epoch then lr = piecewise(epoch, boundaries, values)", event: "epochBegin", metrics: [] },
@@ -66,5 +67,11 @@ export class PiecewiseConstantDecay extends cbc.RulesCallback {
     }
 
     await this.leave("batchBegin");
+  }
+
+  override async onBatchEnd(batch: number, logs?: cbc.Logs): Promise<void> {
+    await this.enter("batchEnd", batch, logs);
+
+    await this.leave("batchEnd");
   }
 }

@@ -40,6 +40,7 @@ const PolynomialDecayRules = {
     per_epoch: "perEpoch",
   },
   intParams: [],
+  batchHooks: true,
   rules: [
     { at: "polynomial-decay.rules:26:3", text: "on batch begin when not per_epoch and not cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - min(step, decay_steps) / decay_steps) ** power + end_learning_rate", event: "batchBegin", metrics: [] },
     { at: "polynomial-decay.rules:28:3", text: "on batch begin when not per_epoch and cycle then lr = (initial_learning_rate - end_learning_rate) * (1 - step / (decay_steps * max(1, ceil(step / decay_steps)))) ** power + end_learning_rate", event: "batchBegin", metrics: [] },
@@ -89,5 +90,11 @@ export class PolynomialDecay extends cbc.RulesCallback {
     }
 
     await this.leave("batchBegin");
+  }
+
+  override async onBatchEnd(batch: number, logs?: cbc.Logs): Promise<void> {
+    await this.enter("batchEnd", batch, logs);
+
+    await this.leave("batchEnd");
   }
 }

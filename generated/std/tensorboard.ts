@@ -24,6 +24,7 @@ const TensorBoardRules = {
     update_freq: "updateFreq",
   },
   intParams: ["update_freq"],
+  batchHooks: true,
   rules: [
     { at: "tensorboard.rules:22:3", text: "on epoch end then tensorboard log_dir", event: "epochEnd", metrics: [], readsAll: true, writes: [{ action: "tensorboard", to: { option: "logDir" } }] },
     { at: "tensorboard.rules:23:3", text: "every update_freq batches when update_freq > 0 then tensorboard log_dir", event: "batchEnd", metrics: [], readsAll: true, writes: [{ action: "tensorboard", to: { option: "logDir" } }] },

@@ -20,6 +20,7 @@ const TerminateOnNaNRules = {
     raise_error: "raiseError",
   },
   intParams: [],
+  batchHooks: true,
   rules: [
     { at: "terminate-on-nan.rules:11:3", text: "on batch end when loss is not finite and raise_error then index = batch, fail \"NaN or Inf loss encountered at batch {index}. Loss value: {loss}. Terminating training immediately.\"", event: "batchEnd", metrics: ["loss"] },
     { at: "terminate-on-nan.rules:13:3", text: "on batch end when loss is not finite and not raise_error then index = batch, print \"Batch {index}: Invalid loss, terminating training\", stop", event: "batchEnd", metrics: ["loss"] },

@@ -145,8 +145,10 @@ class ClassChecker {
     this.resolveRestores(this.exprs.predicates);
 
     const events = new Set<EventName>(rules.map((r) => r.event));
-    // Trackers and history record at each epoch end. (The runtime counts the global step itself.)
+    // Trackers and history record at each epoch end.
     if (this.exprs.predicates.length > 0 || this.exprs.usesHistory) events.add("epochEnd");
+    // With batch rules the runtime counts the global step at each batch end.
+    if (events.has("batchBegin")) events.add("batchEnd");
 
     const callback: CheckedCallback = {
       name,
@@ -160,6 +162,7 @@ class ClassChecker {
       hooks: [...this.hooks],
       piecewise: this.exprs.piecewisePairs,
       histories: [],
+      usesBatchHooks: false,
     };
     publishFacts(this.checked, callback);
     if (this.decl) callback.decl = this.decl;

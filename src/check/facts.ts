@@ -1,7 +1,8 @@
 // Facts the emitter prints but must not work out itself: which conjuncts of a
 // condition read only options (decided once, at construction), which metric
 // histories a class keeps, which metric values a rule reads, which predicate
-// ranks `keep K`, and when best weights are worth capturing. Computed once the
+// ranks `keep K`, when best weights are worth capturing, and whether the class
+// has batch hooks at all. Computed once the
 // checker has resolved every name of a class.
 import type { Action, Expr, PathOperand, StringLit } from "../syntax/ast.js";
 import type { CheckedCallback, CheckedParam, CheckedProgram, CheckedRule, HistoryRead, MetricRef, Resolution, RuleWriteFact } from "./program.js";
@@ -101,6 +102,8 @@ export function publishFacts(program: CheckedProgram, callback: CheckedCallback)
         return false;
     }
   };
+
+  callback.usesBatchHooks = callback.events.includes("batchBegin") || callback.events.includes("batchEnd");
 
   const histories = new Map<string, number>();
   for (const rule of callback.rules) {

@@ -152,6 +152,11 @@ export interface CheckedCallback {
   piecewise: { boundaries: string; values: string }[];
   /** The metric histories `best`/`prev`/`mean` read, one per metric, in order of first use. */
   histories: { id: number; metric: MetricRef }[];
+  /**
+   * Some rule runs at a batch event, so the class defines batch hooks (publishFacts).
+   * Without, the class defines none: tfjs calls nothing of it per batch.
+   */
+  usesBatchHooks: boolean;
 }
 
 export interface CheckedProgram {

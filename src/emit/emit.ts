@@ -303,6 +303,7 @@ class CallbackEmitter {
     const lines = [`  className: ${JSON.stringify(callback.name)},`, `  runtime: ${JSON.stringify(RUNTIME_VERSION)},`];
     lines.push(paramMap.length > 0 ? `  params: {\n${paramMap.join("\n")}\n  },` : "  params: {},");
     lines.push(`  intParams: [${intParams.join(", ")}],`);
+    if (callback.usesBatchHooks) lines.push("  batchHooks: true,");
     lines.push(sites.length > 0 ? `  rules: [\n${sites.join("\n")}\n  ],` : "  rules: [],");
     return `{\n${lines.join("\n")}\n}`;
   }
@@ -366,7 +367,11 @@ class CallbackEmitter {
         statements: [`return { ${callback.lets.map((l) => `${propertyKey(l.name.text)}: ${letScope.emit(l.init)}`).join(", ")} };`],
       });
     }
-    for (const event of EVENT_ORDER.filter((e) => callback.events.includes(e))) methods.push(this.eventMethod(event));
+    // Batch methods only with the checker's fact: without them tfjs calls nothing of the class per batch.
+    const isBatchEvent = (event: EventName) => event === "batchBegin" || event === "batchEnd";
+    for (const event of EVENT_ORDER.filter((e) => callback.events.includes(e) && (callback.usesBatchHooks || !isBatchEvent(e)))) {
+      methods.push(this.eventMethod(event));
+    }
     return {
       kind: StructureKind.Class,
       name: callback.name,

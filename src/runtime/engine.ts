@@ -120,6 +120,11 @@ export abstract class RulesCallback extends tf.Callback {
   private readonly intParams: ReadonlySet<string>;
   private startedAt = 0;
   private lastYield = 0;
+  /** Without batch hooks: the step count and the optimizer's update count at train begin (or a restore), and its count at epoch begin. */
+  private stepOrigin = { step: 0, iterations: 0 };
+  private iterationsAtEpochBegin = 0;
+  /** Batch hooks run for this instance (some batch rule is enabled): the step is counted at each batch end. */
+  private readonly countsBatches: boolean;
   private reported: string[] = [];
 
   /**
@@ -143,6 +148,14 @@ export abstract class RulesCallback extends tf.Callback {
     this.hooks = options.hooks ?? {};
     this.options = options;
     this.intParams = new Set(spec.intParams ?? []);
+    const isBatchRule = (rule: RuleSite) => rule.event === "batchBegin" || rule.event === "batchEnd";
+    this.countsBatches = spec.batchHooks === true && this.activeRules().some(isBatchRule);
+    if (spec.batchHooks === true && !this.countsBatches) {
+      // Every batch rule is off for these options (ModelCheckpoint with save_freq 0, a schedule
+      // per epoch): this instance takes tf.Callback's empty hooks, and costs nothing per batch.
+      this.onBatchBegin = tf.Callback.prototype.onBatchBegin;
+      this.onBatchEnd = tf.Callback.prototype.onBatchEnd;
+    }
     guardAgainstForeignTfjs(this, spec.className);
     for (const rule of this.activeRules()) {
       const entry = this.metricsByEvent.get(rule.event) ?? { names: [], all: false };
@@ -296,13 +309,21 @@ export abstract class RulesCallback extends tf.Callback {
    * need (once), record histories. Returns the values, absent ones undefined.
    */
   protected async enter(event: EventName, index: number, logs: Logs | undefined): Promise<Record<string, number | undefined>> {
+    // tfjs calls setModel before any hook; a hand-driven callback must too.
+    if (this.model === undefined || this.model === null) {
+      throw new Error(
+        `${this.spec.className}: ${HOOK_OF_EVENT[event]}() was called before setModel(): pass the callback to model.fit(), or call setModel(model) and setParams(params) first`,
+      );
+    }
     switch (event) {
       case "trainBegin":
         this.beginTraining();
         break;
       case "epochBegin":
+        this.deriveSteps();
         this.epoch = index;
         this.batch = 0;
+        this.iterationsAtEpochBegin = this.updateCount();
         break;
       case "batchBegin":
       case "batchEnd":
@@ -310,15 +331,14 @@ export abstract class RulesCallback extends tf.Callback {
         break;
       case "epochEnd":
         this.epoch = index;
+        if (!this.countsBatches) {
+          this.deriveSteps();
+          this.batch = Math.max(0, this.updateCount() - this.iterationsAtEpochBegin - 1);
+        }
         break;
       case "trainEnd":
+        this.deriveSteps();
         break;
-    }
-    // tfjs calls setModel before any hook; a hand-driven callback must too.
-    if (this.model === undefined || this.model === null) {
-      throw new Error(
-        `${this.spec.className}: ${HOOK_OF_EVENT[event]}() was called before setModel(): pass the callback to model.fit(), or call setModel(model) and setParams(params) first`,
-      );
     }
     const wanted = this.metricsByEvent.get(event);
     const values = this.current;
@@ -340,6 +360,26 @@ export abstract class RulesCallback extends tf.Callback {
     return values;
   }
 
+  /**
+   * The optimizer's update count: one per batch trained (every tfjs optimizer
+   * counts its applyGradients calls). NaN when the optimizer does not count.
+   */
+  private updateCount(): number {
+    const iterations: unknown = this.model?.optimizer?.iterations;
+    return typeof iterations === "number" ? iterations : Number.NaN;
+  }
+
+  /**
+   * Without batch hooks the step is not counted per batch: it is the batches
+   * trained since train begin, read off the optimizer at epoch events. (An
+   * optimizer that does not count leaves the step where it was.)
+   */
+  private deriveSteps(): void {
+    if (this.countsBatches) return;
+    const trained = this.updateCount() - this.stepOrigin.iterations;
+    if (trained >= 0) this.step = this.stepOrigin.step + trained;
+  }
+
   /** End of every event: count the step, and let timers and I/O run now and then. */
   protected async leave(event: EventName): Promise<void> {
     if (event === "batchEnd") this.step += 1;
@@ -350,8 +390,10 @@ export abstract class RulesCallback extends tf.Callback {
       this.dispose();
       await this.closeWriters();
     }
+    // Every epoch end gives the event loop its turn (a class without batch rules has no other
+    // chance during a long fit); batch and other events every 100 ms.
     const now = performance.now();
-    if (now - this.lastYield > YIELD_EVERY_MS) {
+    if (event === "epochEnd" || now - this.lastYield > YIELD_EVERY_MS) {
       this.lastYield = now;
       await tf.nextFrame();
     }
@@ -363,6 +405,8 @@ export abstract class RulesCallback extends tf.Callback {
     this.step = 0;
     this.startedAt = performance.now();
     this.lastYield = this.startedAt;
+    this.stepOrigin = { step: 0, iterations: this.updateCount() };
+    this.iterationsAtEpochBegin = this.stepOrigin.iterations;
     this.firings.length = 0;
     this.v = this.initialVariables();
     for (const predicate of this.predicates) {
@@ -828,6 +872,8 @@ export abstract class RulesCallback extends tf.Callback {
     this.epoch = state.clock.epoch;
     this.batch = state.clock.batch;
     this.step = state.clock.step;
+    this.stepOrigin = { step: this.step, iterations: this.updateCount() };
+    this.iterationsAtEpochBegin = this.stepOrigin.iterations;
     this.startedAt = performance.now() - state.clock.elapsed * 1000;
     this.v = { ...state.variables };
     this.firings.splice(0, this.firings.length, ...state.firings);
@@ -850,17 +896,11 @@ export abstract class RulesCallback extends tf.Callback {
     await this.leave("epochBegin");
   }
 
-  // Counts the global step (and the batch index) for classes without batch rules too,
-  // so firings and `step` at epoch events say how many batches have run.
-  // Kept to the bare counting: it runs at every batch of every fit.
-  override async onBatchEnd(batch: number): Promise<void> {
-    this.batch = batch;
-    this.step += 1;
-    const now = performance.now();
-    if (now - this.lastYield > YIELD_EVERY_MS) {
-      this.lastYield = now;
-      await tf.nextFrame();
-    }
+  // No default batch hooks: a class without batch rules costs nothing per batch.
+  // Its step count is derived at epoch events, where the event loop also gets its turn.
+  override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
+    await this.enter("epochEnd", epoch, logs);
+    await this.leave("epochEnd");
   }
 
   override async onTrainEnd(logs?: Logs): Promise<void> {

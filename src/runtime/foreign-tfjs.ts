@@ -27,9 +27,12 @@ export function twoTfjsCopiesMessage(className: string): string {
  */
 export function guardAgainstForeignTfjs(callback: tf.Callback, className: string): void {
   const hooks = callback as unknown as Record<string, unknown>;
+  const empty = tf.Callback.prototype as unknown as Record<string, unknown>;
   for (const hook of HOOKS) {
     const method = hooks[hook];
-    if (typeof method !== "function") continue;
+    // tf.Callback's own empty hooks stay as they are: a wrapper would be a call per batch for
+    // classes without batch rules, and onTrainBegin (always the class's own) reports the two copies first.
+    if (typeof method !== "function" || method === empty[hook]) continue;
     Object.defineProperty(callback, hook, {
       configurable: true,
       writable: true,

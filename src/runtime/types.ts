@@ -42,6 +42,13 @@ export interface CallbackSpec {
   params?: Readonly<Record<string, string>>;
   /** Params of type int (placeholders format them as integers). */
   intParams?: readonly string[];
+  /**
+   * The class defines batch hooks (the checker's fact: some rule runs at a batch
+   * event); the engine then counts steps at each batch end. Without them tfjs
+   * calls nothing of the class per batch, and the engine derives the step count
+   * at epoch events from the optimizer's update count.
+   */
+  batchHooks?: boolean;
 }
 
 /** Passed to `call name` hooks. */

@@ -56,6 +56,8 @@ export interface ReplayableCallback {
  */
 class StandInOptimizer {
   static readonly className = "Adam";
+  /** Updates applied, one per replayed batch, as tfjs' optimizers count them: the engine derives the step from it without batch hooks. */
+  iterations = 0;
   constructor(public learningRate: number) {}
   getConfig(): { learningRate: number } {
     return { learningRate: this.learningRate };
@@ -132,6 +134,7 @@ export async function replay(callback: ReplayableCallback, epochs: readonly Hist
         drain();
         if (batch === 0) lr.push(optimizer.learningRate);
         stepLr.push(optimizer.learningRate);
+        optimizer.iterations += 1;
         await callback.onBatchEnd(batch, {});
         drain();
         if (model.stopTraining) break;

@@ -223,12 +223,22 @@ describe("classes", () => {
 describe("events", () => {
   it.each([
     ["on epoch begin when best(val_loss) < 0.1 then print \"x\"\n", ["epochBegin", "epochEnd"]],
-    // `step` needs no event of its own: the runtime counts batches in every class.
+    // `step` needs no event of its own: without batch rules the runtime derives it at epoch events.
     ["at epoch 3 then print \"{step}\"\n", ["epochBegin"]],
     ["every 100 batches then lr *= 0.99\non train begin then print \"go\"\n", ["trainBegin", "batchEnd"]],
-    ["on train end then print \"done\"\non batch begin when step < 10 then lr = 0.01\n", ["batchBegin", "trainEnd"]],
+    // Batch-begin rules bring batch end, where the runtime counts the step.
+    ["on train end then print \"done\"\non batch begin when step < 10 then lr = 0.01\n", ["batchBegin", "batchEnd", "trainEnd"]],
   ])("%j uses %j", (source, events) => {
     expect(checkClean(source).callbacks[0].events).toEqual(events);
+  });
+
+  it.each([
+    ["when loss plateau 3 then stop\n", false],
+    ["at epoch 3 then print \"{step}\"\n", false],
+    ["every 100 batches then lr *= 0.99\n", true],
+    ["on batch begin when step < 10 then lr = 0.01\n", true],
+  ])("%j uses batch hooks: %j (the checker's fact)", (source, uses) => {
+    expect(checkClean(source).callbacks[0].usesBatchHooks).toBe(uses);
   });
 });
 

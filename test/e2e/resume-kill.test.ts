@@ -15,8 +15,6 @@ import { fileLoader, loadWeights } from "../../src/runtime/checkpoint.js";
 import { decodeScalarEvent, readRecords } from "../support/tensorboard-reader.js";
 import { mulberry32 as random } from "../support/random.js";
 
-await tf.setBackend("cpu");
-
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const cacheDir = path.join(root, "node_modules", ".cache", `cbc-resume-${process.pid}`);
 let entry = "";

@@ -11,8 +11,6 @@ import { CSVLogger, EarlyStopping, ReduceLROnPlateau } from "../../src/std.js";
 import { BackupAndRestore, BackupError, OptionsError } from "../../src/runtime/index.js";
 import { classes } from "../support/writers-fit.js";
 
-await tf.setBackend("cpu");
-
 let dir: string;
 beforeEach(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "cbc-backup-"));

@@ -19,7 +19,6 @@ import {
 
 let root: string;
 beforeAll(async () => {
-  await tf.setBackend("cpu");
   root = await fs.mkdtemp(path.join(os.tmpdir(), "cbc-ckpt-"));
 });
 afterAll(async () => {
@@ -286,7 +285,6 @@ describe("atomic replacement and crash recovery", () => {
         `import * as tf from "@tensorflow/tfjs";`,
         `import { saveModel } from ${JSON.stringify(path.resolve(here, "../../src/runtime/checkpoint.ts"))};`,
         `async function main(): Promise<void> {`,
-        `  await tf.setBackend("cpu");`,
         `  const model = tf.sequential({ layers: [tf.layers.dense({ units: 256, inputShape: [256] }), tf.layers.dense({ units: 64 })] });`,
         `  for (let n = Number(process.argv[3]); ; n += 1) {`,
         `    const filled = model.weights.map((w) => tf.fill(w.shape as number[], n));`,

@@ -9,9 +9,6 @@ import { TensorBundle } from "../../src/runtime/tensor-bundle.js";
 import { loadRules, removeLoadedRules } from "../support/rules-module.js";
 import { classes, classifier } from "../support/writers-fit.js";
 
-beforeAll(async () => {
-  await tf.setBackend("cpu");
-});
 afterAll(removeLoadedRules);
 
 /** Records what a host is asked to do; writes nothing. */

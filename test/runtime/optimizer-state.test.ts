@@ -5,8 +5,6 @@ import { optimizerState, restoreOptimizerState } from "../../src/runtime/optimiz
 import { StateError, parseState, stringifyState } from "../../src/runtime/state.js";
 import { TensorBundle } from "../../src/runtime/tensor-bundle.js";
 
-await tf.setBackend("cpu");
-
 const OPTIMIZERS: Record<string, () => tf.Optimizer> = {
   sgd: () => tf.train.sgd(0.05),
   momentum: () => tf.train.momentum(0.05, 0.9),

@@ -26,9 +26,6 @@ class FakeStream extends Writable {
   }
 }
 
-beforeAll(async () => {
-  await tf.setBackend("cpu");
-});
 
 function classifier(): tf.Sequential {
   const model = tf.sequential();

@@ -15,8 +15,6 @@ import { ImprovesTracker, PlateauTracker } from "../../src/runtime/trackers.js";
 import { BestWeights } from "../../src/runtime/weights.js";
 import { readRecords } from "../support/tensorboard-reader.js";
 
-await tf.setBackend("cpu");
-
 let dir: string;
 beforeEach(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "cbc-state-"));

@@ -16,7 +16,6 @@ import { classes, classifier, predictions, temporaryDirectory } from "../support
 let root: { dir: string; remove: () => Promise<void> };
 let cases = 0;
 beforeAll(async () => {
-  await tf.setBackend("cpu");
   root = await temporaryDirectory("cbc-writers-ckpt-");
 });
 afterAll(async () => {

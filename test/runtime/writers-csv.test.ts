@@ -13,7 +13,6 @@ import { classes, classifier, fitClassifier, temporaryDirectory } from "../suppo
 let root: { dir: string; remove: () => Promise<void> };
 let cases = 0;
 beforeAll(async () => {
-  await tf.setBackend("cpu");
   root = await temporaryDirectory("cbc-writers-csv-");
 });
 afterAll(async () => {

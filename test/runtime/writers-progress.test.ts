@@ -59,9 +59,6 @@ class ProgressRules extends RulesCallback {
   }
 }
 
-beforeAll(async () => {
-  await tf.setBackend("cpu");
-});
 afterAll(async () => {
   await removeLoadedRules();
 });

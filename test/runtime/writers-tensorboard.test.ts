@@ -12,7 +12,6 @@ import { classes, classifier, fitClassifier, temporaryDirectory } from "../suppo
 
 let root: { dir: string; remove: () => Promise<void> };
 beforeAll(async () => {
-  await tf.setBackend("cpu");
   root = await temporaryDirectory("cbc-writers-tb-");
 });
 afterAll(async () => {

@@ -69,6 +69,16 @@ function disposeLogs(logs: Record<string, number | tf.Tensor>): void {
   for (const value of Object.values(logs)) if (typeof value !== "number") value.dispose();
 }
 
+/**
+ * A driven batch counts as one optimizer update, as a trained batch does (tfjs' optimizers count
+ * their applyGradients calls in `iterations`): classes without batch hooks read the step off it.
+ * Counted without training, so the stamped weights stay as they are.
+ */
+function countUpdate(optimizer: tf.Optimizer): void {
+  const counter = optimizer as unknown as { iterations_: number | null };
+  counter.iterations_ = optimizer.iterations + 1;
+}
+
 export function tinyModel(optimizer?: tf.Optimizer, lr = 0.1): tf.LayersModel {
   const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1 })] });
   model.compile({ optimizer: optimizer ?? tf.train.adam(lr), loss: "meanSquaredError" });
@@ -93,6 +103,7 @@ export async function drive(callback: Drivable, script: Script): Promise<Run> {
     await callback.onEpochBegin(epoch, {});
     for (let batch = 0; batch < batches; batch++) {
       await callback.onBatchBegin(batch, { batch, size: 4 });
+      countUpdate(model.optimizer);
       const batchLogs = logsFor(script.batchMetrics ?? {}, step, script.asTensors ?? false);
       await callback.onBatchEnd(batch, batchLogs);
       disposeLogs(batchLogs);
