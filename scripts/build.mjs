@@ -154,14 +154,19 @@ async function listFiles(dir) {
   return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath ?? entry.path, entry.name));
 }
 
-/** In the compiler's library, the runtime's own modules are the cbc-runtime package: one copy of each class in an app. */
+/**
+ * In the compiler's library, the runtime's own modules are the cbc-runtime package: one copy of each
+ * class in an app. Its `./node` entry, by name: cbc runs on Node only, and a TypeScript app with
+ * `moduleResolution: "bundler"` (no `node` condition) must still see the Node entry's types.
+ */
+const RUNTIME_PACKAGE_FOR_NODE = "cbc-runtime/node";
 const RUNTIME_AS_PACKAGE = ["src/runtime/index.ts", "src/runtime/std-node.ts", "src/runtime/package-node.ts"].map((file) => path.join(root, file));
 const runtimeAsPackage = {
   name: "runtime-as-package",
   setup(builder) {
     builder.onResolve({ filter: /runtime\/(index|std-node|package-node)\.js$/ }, (args) => {
       const resolved = path.resolve(args.resolveDir, args.path.replace(/\.js$/, ".ts"));
-      return RUNTIME_AS_PACKAGE.includes(resolved) ? { path: "cbc-runtime", external: true } : undefined;
+      return RUNTIME_AS_PACKAGE.includes(resolved) ? { path: RUNTIME_PACKAGE_FOR_NODE, external: true } : undefined;
     });
   },
 };
@@ -246,7 +251,7 @@ async function buildDeclarations(entries) {
   for (const file of await listFiles(path.join(typesDir, "src"))) {
     if (file.startsWith(path.join(typesDir, "src", "runtime") + path.sep)) continue;
     const text = await fs.readFile(file, "utf8");
-    const rewritten = text.replace(/(from |import\()"(?:\.\.?\/)+runtime\/(?:index|std-node|package-node)\.js"/g, '$1"cbc-runtime"');
+    const rewritten = text.replace(/(from |import\()"(?:\.\.?\/)+runtime\/(?:index|std-node|package-node)\.js"/g, `$1"${RUNTIME_PACKAGE_FOR_NODE}"`);
     if (rewritten !== text) await fs.writeFile(file, rewritten);
   }
   for (const entry of entries) {

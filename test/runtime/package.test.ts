@@ -116,20 +116,25 @@ describe("declarations", () => {
   const consumer = path.join(out, `consumer-${process.pid}.ts`);
   afterAll(() => rmSync(consumer, { force: true }));
 
-  function diagnostics(options: ts.CompilerOptions): string[] {
+  const BROWSER_APP = [
+    'import * as tf from "@tensorflow/tfjs";',
+    'import { EarlyStopping, ReduceLROnPlateau, RulesCallback, callbacks, type EarlyStoppingOptions } from "cbc-runtime";',
+    "const options: EarlyStoppingOptions = { patience: 3, restoreBestWeights: true };",
+    "export const list: tf.Callback[] = [new EarlyStopping(options), new ReduceLROnPlateau({ factor: 0.5 }), callbacks.terminateOnNaN()];",
+    "export const rules: boolean = list[0] instanceof RulesCallback;",
+  ];
+  /** What only the node entry has, as a Node app imports it. */
+  const nodeApp = (specifier: string) => [
+    'import * as tf from "@tensorflow/tfjs";',
+    `import { BackupAndRestore, EarlyStopping, fileLoader } from ${JSON.stringify(specifier)};`,
+    'export const list: tf.Callback[] = [new BackupAndRestore({ backupDir: "runs/backup" }), new EarlyStopping()];',
+    'export const load = () => tf.loadLayersModel(fileLoader("file://runs/best"));',
+  ];
+
+  function diagnostics(options: ts.CompilerOptions, source: string[] = BROWSER_APP): string[] {
     requireBuild();
     mkdirSync(out, { recursive: true });
-    writeFileSync(
-      consumer,
-      [
-        'import * as tf from "@tensorflow/tfjs";',
-        'import { EarlyStopping, ReduceLROnPlateau, RulesCallback, callbacks, type EarlyStoppingOptions } from "cbc-runtime";',
-        "const options: EarlyStoppingOptions = { patience: 3, restoreBestWeights: true };",
-        "export const list: tf.Callback[] = [new EarlyStopping(options), new ReduceLROnPlateau({ factor: 0.5 }), callbacks.terminateOnNaN()];",
-        "export const rules: boolean = list[0] instanceof RulesCallback;",
-        "",
-      ].join("\n"),
-    );
+    writeFileSync(consumer, [...source, ""].join("\n"));
     const program = ts.createProgram([consumer], { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, types: [], skipLibCheck: false, ...options });
     // Only our files: tfjs' own declarations and lib.dom disagree about WebGPU types, which is not ours to judge.
     return ts
@@ -146,6 +151,15 @@ describe("declarations", () => {
       lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
     });
     expect(errors).toEqual([]);
+  });
+
+  it("a Node app with bundler resolution sees the node entry's types through cbc-runtime/node, or through the node condition", () => {
+    const bundler = { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, lib: ["lib.es2022.d.ts", "lib.dom.d.ts"] };
+    const ours = (errors: string[]) => errors.filter((e) => e.startsWith("test/"));
+    expect(ours(diagnostics(bundler, nodeApp("cbc-runtime/node")))).toEqual([]);
+    expect(ours(diagnostics({ ...bundler, customConditions: ["node"] }, nodeApp("cbc-runtime")))).toEqual([]);
+    // Without either, the browser's types: BackupAndRestore and fileLoader are not there (TS2305), as the README says.
+    expect(ours(diagnostics(bundler, nodeApp("cbc-runtime"))).some((e) => e.includes("TS2305"))).toBe(true);
   });
 
   it("the node entry's declarations name no NodeJS namespace (TS2503 without @types/node)", () => {
