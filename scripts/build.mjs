@@ -114,10 +114,13 @@ async function buildRuntime() {
   return result.metafile;
 }
 
-/** The browser entry and every chunk it imports: no Node module, no Node-only library, no require banner. */
-function assertBrowserClean(metafile, entry) {
+/**
+ * Calls `check(output, imported)` for every import of the outputs `entries` reach: through every
+ * import, or with `staticOnly` through import statements only (a dynamic import is a later choice).
+ */
+function forEachReachedImport(metafile, entries, { staticOnly }, check) {
   const seen = new Set();
-  const pending = [entry];
+  const pending = [...entries];
   while (pending.length > 0) {
     const output = pending.pop();
     if (seen.has(output)) continue;
@@ -125,11 +128,21 @@ function assertBrowserClean(metafile, entry) {
     const info = metafile.outputs[output];
     if (info === undefined) throw new Error(`no output ${output} in the build`);
     for (const imported of info.imports) {
-      const bad = imported.path.startsWith("node:") || NOT_IN_BROWSER.some((name) => imported.path === name || imported.path.startsWith(`${name}/`));
-      if (bad) throw new Error(`${output} imports ${imported.path}: the browser entry of cbc-runtime must not reach it`);
-      if (!imported.external) pending.push(imported.path);
+      check(output, imported);
+      if (!imported.external && (!staticOnly || imported.kind === "import-statement")) pending.push(imported.path);
     }
   }
+}
+
+const importsPackage = (imported, names) => names.some((name) => imported.path === name || imported.path.startsWith(`${name}/`));
+
+/** The browser entry and every chunk it imports: no Node module, no Node-only library, no require banner. */
+function assertBrowserClean(metafile, entry) {
+  forEachReachedImport(metafile, [entry], { staticOnly: false }, (output, imported) => {
+    if (imported.path.startsWith("node:") || importsPackage(imported, NOT_IN_BROWSER)) {
+      throw new Error(`${output} imports ${imported.path}: the browser entry of cbc-runtime must not reach it`);
+    }
+  });
 }
 
 /** The runtime's .d.ts: tsc writes them into dist/types/; dist/browser.d.ts and dist/node.d.ts re-export the entries. */
@@ -212,21 +225,11 @@ function assertNotBundled(metafile, packages) {
  * (and tfjs, the user's copy) through a dynamic import only they make.
  */
 function assertNotImported(metafile, packages, entries) {
-  const seen = new Set();
-  const pending = [...entries];
-  while (pending.length > 0) {
-    const output = pending.pop();
-    if (seen.has(output)) continue;
-    seen.add(output);
-    const info = metafile.outputs[output];
-    if (info === undefined) throw new Error(`no output ${output} in the build`);
-    for (const imported of info.imports) {
-      if (packages.some((name) => imported.path === name || imported.path.startsWith(`${name}/`))) {
-        throw new Error(`${output} imports ${imported.path} statically; checking and compiling must not load TensorFlow`);
-      }
-      if (imported.kind === "import-statement" && !imported.external) pending.push(imported.path);
+  forEachReachedImport(metafile, entries, { staticOnly: true }, (output, imported) => {
+    if (importsPackage(imported, packages)) {
+      throw new Error(`${output} imports ${imported.path} statically; checking and compiling must not load TensorFlow`);
     }
-  }
+  });
 }
 
 /**
