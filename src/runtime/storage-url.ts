@@ -38,3 +38,81 @@ export function filePathOf(target: string): string | undefined {
 
 /** "indexeddb://, localstorage://, downloads:// or http(s)://": what a message offers. */
 export const STORAGE_URLS_IN_WORDS = "indexeddb://NAME, localstorage://NAME, downloads://NAME or http(s)://URL";
+
+/** Where an action can run: Node, a browser page, a Web Worker (no `document`, no `localStorage`). */
+export type Place = "node" | "page" | "worker";
+export type TargetAction = "save" | "keep" | "log" | "tensorboard";
+
+/**
+ * The one table of targets: for each scheme ("path" is a plain path or file://PATH), where each
+ * action works. The hosts, the checker and the dry run all read it.
+ */
+export const TARGET_TABLE: Readonly<Record<string, Partial<Record<TargetAction, readonly Place[]>>>> = {
+  path: { save: ["node"], keep: ["node"], log: ["node"], tensorboard: ["node"] },
+  indexeddb: { save: ["page", "worker"], keep: ["page", "worker"] },
+  localstorage: { save: ["page"], keep: ["page"] },
+  downloads: { save: ["page"], log: ["page"] },
+  http: { save: ["node", "page", "worker"] },
+  https: { save: ["node", "page", "worker"] },
+};
+
+const SCHEME_WORDS: Record<string, string> = {
+  path: "a path or file://PATH",
+  indexeddb: "indexeddb://NAME",
+  localstorage: "localstorage://NAME",
+  downloads: "downloads://NAME",
+  http: "http://URL",
+  https: "https://URL",
+};
+
+const PLACE_WORDS: Record<Place, string> = { node: "Node", page: "a browser page", worker: "a Web Worker" };
+
+/** The table's row for `target`: "path" for a plain path or file://; the scheme, or undefined when the table has none. */
+function rowOf(target: string): string | undefined {
+  const scheme = storageScheme(target);
+  if (scheme === undefined || scheme === "file") return "path";
+  return Object.hasOwn(TARGET_TABLE, scheme) ? scheme : undefined;
+}
+
+/** The places where `action` to `target` works; empty for a scheme no platform knows. */
+export function placesFor(action: TargetAction, target: string): readonly Place[] {
+  const row = rowOf(target);
+  return row === undefined ? [] : (TARGET_TABLE[row]?.[action] ?? []);
+}
+
+/** What `action` can target in `place`, in words: "indexeddb://NAME or http://URL". */
+export function targetsIn(action: TargetAction, place: Place): string {
+  const words = Object.entries(TARGET_TABLE)
+    .filter(([, actions]) => actions[action]?.includes(place))
+    .map(([row]) => SCHEME_WORDS[row] ?? `${row}://`);
+  return words.length === 0 ? "nothing" : words.length === 1 ? words[0]! : `${words.slice(0, -1).join(", ")} or ${words.at(-1)!}`;
+}
+
+/** What `action` can target anywhere, with where: `a path or file://PATH (Node), indexeddb://NAME (a browser page, a Web Worker)`. */
+export function targetsAnywhere(action: TargetAction): string {
+  return Object.entries(TARGET_TABLE)
+    .filter(([, actions]) => (actions[action]?.length ?? 0) > 0)
+    .map(([row, actions]) => `${SCHEME_WORDS[row] ?? `${row}://`} (${actions[action]!.map((place) => PLACE_WORDS[place]).join(", ")})`)
+    .join("; ");
+}
+
+export const ACTION_WORDS: Record<TargetAction, string> = { save: "save to", keep: "`keep`", log: "`log to`", tensorboard: "`tensorboard`" };
+
+/**
+ * Why no platform can run `action` with `target` (an unknown or miscased scheme, or a scheme
+ * that does not take this action), or undefined when some platform can.
+ */
+export function unsupportedAnywhere(action: TargetAction, target: string): string | undefined {
+  if (placesFor(action, target).length > 0) return undefined;
+  const scheme = storageScheme(target) ?? "";
+  const row = rowOf(target);
+  const works = `${ACTION_WORDS[action]} takes ${targetsAnywhere(action)}`;
+  if (row === undefined) {
+    const lower = scheme.toLowerCase();
+    if (lower !== scheme && (lower === "file" || Object.hasOwn(TARGET_TABLE, lower))) {
+      return `${JSON.stringify(target)}: schemes are written in lower case (${lower}://, not ${scheme}://); ${works}`;
+    }
+    return `${JSON.stringify(target)}: ${scheme}:// is not a storage scheme cbc knows; ${works}`;
+  }
+  return `${JSON.stringify(target)}: ${action === "keep" ? `\`keep\` cannot remove checkpoints from ${scheme}://` : `${scheme}:// does not take ${ACTION_WORDS[action]}`}; ${works}`;
+}

@@ -118,7 +118,7 @@ describe("the browser host", () => {
     const platform = currentActionHost();
     setActionHost(browserHost);
     try {
-      expect(() => new ToDisk()).toThrow(/browser-host\.rules:2:3 .*"ckpt\/best" needs a file system/);
+      expect(() => new ToDisk()).toThrow(/browser-host\.rules:2:3 .*save to "ckpt\/best" writes to a file system, which only Node has/);
       expect(() => new ToTemplate({ out: "indexeddb://run" })).not.toThrow();
       expect(() => new ToTemplate({ out: "runs" })).not.toThrow();
     } finally {
@@ -126,23 +126,74 @@ describe("the browser host", () => {
     }
   });
 
+  /** Runs `body` in a fake global scope: a page (document, localStorage) or a Web Worker (neither). */
+  function inScope<T>(scope: "page" | "worker", body: () => T): T {
+    const global = globalThis as { document?: unknown; localStorage?: unknown };
+    const saved = { document: global.document, localStorage: global.localStorage };
+    global.document = scope === "page" ? {} : undefined;
+    global.localStorage = scope === "page" ? {} : undefined;
+    try {
+      return body();
+    } finally {
+      global.document = saved.document;
+      global.localStorage = saved.localStorage;
+    }
+  }
+
   it.each([
     ["save", "indexeddb://best", undefined],
     ["save", "localstorage://best", undefined],
     ["save", "downloads://best", undefined],
     ["save", "https://example.org/m", undefined],
-    ["save", "ckpt/best", /needs a file system.*indexeddb:\/\/NAME/],
-    ["save", "file://ckpt/best", /needs a file system/],
+    ["save", "ckpt/best", /^save to "ckpt\/best" writes to a file system, which only Node has; in a browser page, save to takes indexeddb:\/\/NAME, /],
+    ["save", "file://ckpt/best", /writes to a file system/],
+    ["save", "IndexedDB://u", /^"IndexedDB:\/\/u": schemes are written in lower case \(indexeddb:\/\/, not IndexedDB:\/\/\); save to takes .*indexeddb:\/\/NAME/],
     ["keep", "indexeddb://m-{epoch}", undefined],
-    ["keep", "downloads://m-{epoch}", /keep checkpoints in indexeddb:\/\/NAME or localstorage:\/\/NAME/],
+    ["keep", "downloads://m-{epoch}", /keep` takes .*indexeddb:\/\/NAME \(a browser page, a Web Worker\); localstorage:\/\/NAME/],
     ["log", "downloads://run.csv", undefined],
-    ["log", "logs/run.csv", /downloads:\/\/NAME\.csv/],
-    ["tensorboard", "logs", /file system/],
+    ["log", "logs/run.csv", /downloads:\/\/NAME \(the CSV is kept in memory/],
+    ["log", "indexeddb://log", /^"indexeddb:\/\/log": indexeddb:\/\/ does not take `log to`; `log to` takes a path or file:\/\/PATH \(Node\); downloads:\/\/NAME \(a browser page\)$/],
+    ["tensorboard", "logs", /^`tensorboard` writes event files to a file system, which only Node has; in a browser page, `tensorboard` takes nothing$/],
     ["progress", undefined, undefined],
-  ] as const)("%s %s", (action, target, refusal) => {
-    const why = browserHost.unsupported!(action, target);
+  ] as const)("in a page: %s %s", (action, target, refusal) => {
+    const why = inScope("page", () => browserHost.unsupported!(action, target));
     if (refusal === undefined) expect(why).toBeUndefined();
     else expect(why).toMatch(refusal);
+  });
+
+  it.each([
+    ["save", "indexeddb://best", undefined],
+    ["save", "https://example.org/m", undefined],
+    ["keep", "indexeddb://m-{epoch}", undefined],
+    ["save", "downloads://best", /^downloads:\/\/ needs a page's `document`, which a Web Worker does not have; in a Web Worker, save to takes indexeddb:\/\/NAME, http:\/\/URL or https:\/\/URL$/],
+    ["save", "localstorage://best", /^localstorage:\/\/ needs `globalThis\.localStorage`, which a Web Worker does not have; in a Web Worker, save to takes indexeddb:\/\/NAME/],
+    ["log", "downloads://run.csv", /^downloads:\/\/ needs a page's `document`, which a Web Worker does not have; in a Web Worker, `log to` takes nothing$/],
+  ] as const)("in a Web Worker: %s %s", (action, target, refusal) => {
+    const why = inScope("worker", () => browserHost.unsupported!(action, target));
+    if (refusal === undefined) expect(why).toBeUndefined();
+    else expect(why).toMatch(refusal);
+  });
+
+  it("a page without localStorage refuses localstorage://, saying what works", () => {
+    const global = globalThis as { document?: unknown; localStorage?: unknown };
+    const saved = global.document;
+    global.document = {};
+    try {
+      expect(browserHost.unsupported!("save", "localstorage://m")).toMatch(/^localstorage:\/\/ needs `globalThis\.localStorage`, which this scope does not have; in a browser page, save to takes indexeddb:\/\/NAME/);
+    } finally {
+      global.document = saved;
+    }
+  });
+
+  it("a Web Worker refuses `log to \"downloads://…\"` at construction, naming the rule", async () => {
+    const Log = await loadRules('callback Log() {\n  on epoch end then log to "downloads://run.csv"\n}', "worker-log", "Log");
+    const platform = currentActionHost();
+    setActionHost(browserHost);
+    try {
+      inScope("worker", () => expect(() => new Log()).toThrow(/worker-log\.rules:2:3 .*downloads:\/\/ needs a page's `document`/));
+    } finally {
+      setActionHost(platform);
+    }
   });
 });
 
