@@ -44,7 +44,7 @@ export type Place = "node" | "page" | "worker";
 export type TargetAction = "save" | "keep" | "log" | "tensorboard";
 
 /**
- * The one table of targets: for each scheme ("path" is a plain path or file://PATH), where each
+ * The one table of targets: for each scheme ("path" is a plain path or file://PATH, "http" also https), where each
  * action works. The hosts, the checker and the dry run all read it.
  */
 export const TARGET_TABLE: Readonly<Record<string, Partial<Record<TargetAction, readonly Place[]>>>> = {
@@ -53,7 +53,6 @@ export const TARGET_TABLE: Readonly<Record<string, Partial<Record<TargetAction, 
   localstorage: { save: ["page"], keep: ["page"] },
   downloads: { save: ["page"], log: ["page"] },
   http: { save: ["node", "page", "worker"] },
-  https: { save: ["node", "page", "worker"] },
 };
 
 const SCHEME_WORDS: Record<string, string> = {
@@ -61,8 +60,7 @@ const SCHEME_WORDS: Record<string, string> = {
   indexeddb: "indexeddb://NAME",
   localstorage: "localstorage://NAME",
   downloads: "downloads://NAME",
-  http: "http://URL",
-  https: "https://URL",
+  http: "http(s)://URL",
 };
 
 const PLACE_WORDS: Record<Place, string> = { node: "Node", page: "a browser page", worker: "a Web Worker" };
@@ -71,6 +69,7 @@ const PLACE_WORDS: Record<Place, string> = { node: "Node", page: "a browser page
 function rowOf(target: string): string | undefined {
   const scheme = storageScheme(target);
   if (scheme === undefined || scheme === "file") return "path";
+  if (scheme === "https") return "http";
   return Object.hasOwn(TARGET_TABLE, scheme) ? scheme : undefined;
 }
 
@@ -100,19 +99,26 @@ export const ACTION_WORDS: Record<TargetAction, string> = { save: "save to", kee
 
 /**
  * Why no platform can run `action` with `target` (an unknown or miscased scheme, or a scheme
- * that does not take this action), or undefined when some platform can.
+ * that does not take this action) and what does work, or undefined when some platform can.
  */
-export function unsupportedAnywhere(action: TargetAction, target: string): string | undefined {
+export function nowhere(action: TargetAction, target: string): { problem: string; works: string } | undefined {
   if (placesFor(action, target).length > 0) return undefined;
   const scheme = storageScheme(target) ?? "";
-  const row = rowOf(target);
   const works = `${ACTION_WORDS[action]} takes ${targetsAnywhere(action)}`;
-  if (row === undefined) {
+  const shown = JSON.stringify(target);
+  if (rowOf(target) === undefined) {
     const lower = scheme.toLowerCase();
-    if (lower !== scheme && (lower === "file" || Object.hasOwn(TARGET_TABLE, lower))) {
-      return `${JSON.stringify(target)}: schemes are written in lower case (${lower}://, not ${scheme}://); ${works}`;
+    if (lower !== scheme && (lower === "file" || lower === "https" || Object.hasOwn(TARGET_TABLE, lower))) {
+      return { problem: `${shown}: schemes are written in lower case (${lower}://, not ${scheme}://)`, works };
     }
-    return `${JSON.stringify(target)}: ${scheme}:// is not a storage scheme cbc knows; ${works}`;
+    return { problem: `${shown}: ${scheme}:// is not a storage scheme cbc knows`, works };
   }
-  return `${JSON.stringify(target)}: ${action === "keep" ? `\`keep\` cannot remove checkpoints from ${scheme}://` : `${scheme}:// does not take ${ACTION_WORDS[action]}`}; ${works}`;
+  if (action === "keep") return { problem: `${shown}: \`keep\` cannot remove checkpoints from ${scheme}://`, works };
+  return { problem: `${shown}: ${scheme}:// does not take ${ACTION_WORDS[action]}`, works };
+}
+
+/** `nowhere` as one message: what is wrong; what works. */
+export function unsupportedAnywhere(action: TargetAction, target: string): string | undefined {
+  const why = nowhere(action, target);
+  return why === undefined ? undefined : `${why.problem}; ${why.works}`;
 }

@@ -90,7 +90,7 @@ describe("save model to a URL on Node", () => {
   it("a browser's storage, or `keep` on http://, fails at construction naming the rule", async () => {
     const source = [
       'callback Idb() {\n  on epoch end then save model to "indexeddb://best"\n}',
-      'callback KeepHttp() {\n  on epoch end then save model to "http://127.0.0.1:1/m-{epoch}" keep 2\n}',
+      'callback KeepHttp(url: string = "http://127.0.0.1:1/m-{epoch}") {\n  on epoch end then save model to url keep 2\n}',
       'callback LogDownloads() {\n  on epoch end then log to "downloads://run.csv"\n}',
     ].join("\n");
     const Idb = await loadRules(source, "node-urls", "Idb");
@@ -165,7 +165,7 @@ describe("the browser host", () => {
     ["save", "indexeddb://best", undefined],
     ["save", "https://example.org/m", undefined],
     ["keep", "indexeddb://m-{epoch}", undefined],
-    ["save", "downloads://best", /^downloads:\/\/ needs a page's `document`, which a Web Worker does not have; in a Web Worker, save to takes indexeddb:\/\/NAME, http:\/\/URL or https:\/\/URL$/],
+    ["save", "downloads://best", /^downloads:\/\/ needs a page's `document`, which a Web Worker does not have; in a Web Worker, save to takes indexeddb:\/\/NAME or http\(s\):\/\/URL$/],
     ["save", "localstorage://best", /^localstorage:\/\/ needs `globalThis\.localStorage`, which a Web Worker does not have; in a Web Worker, save to takes indexeddb:\/\/NAME/],
     ["log", "downloads://run.csv", /^downloads:\/\/ needs a page's `document`, which a Web Worker does not have; in a Web Worker, `log to` takes nothing$/],
   ] as const)("in a Web Worker: %s %s", (action, target, refusal) => {
