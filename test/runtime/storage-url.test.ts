@@ -108,19 +108,27 @@ describe("save model to a URL on Node", () => {
 });
 
 describe("the browser host", () => {
-  it("refuses a file-system target at construction, but a target that starts with a placeholder only when formatted", async () => {
+  it("refuses a file-system target at construction, also one that starts with a string param; one that starts with {epoch} only when formatted", async () => {
     const source = [
       'callback ToDisk() {\n  on epoch end then save model to "ckpt/best"\n}',
       'callback ToTemplate(out: string) {\n  on epoch end then save model to "{out}/best"\n}',
+      'callback Ph(out: string = "logs") {\n  on epoch end then save model to "{out}/best-{epoch}"\n}',
+      'callback ByEpoch() {\n  on epoch end then save model to "{epoch}/best"\n}',
     ].join("\n");
     const ToDisk = await loadRules(source, "browser-host", "ToDisk");
     const ToTemplate = await loadRules(source, "browser-host", "ToTemplate");
+    const Ph = await loadRules(source, "browser-host", "Ph");
+    const ByEpoch = await loadRules(source, "browser-host", "ByEpoch");
     const platform = currentActionHost();
     setActionHost(browserHost);
     try {
       expect(() => new ToDisk()).toThrow(/browser-host\.rules:2:3 .*save to "ckpt\/best" writes to a file system, which only Node has/);
       expect(() => new ToTemplate({ out: "indexeddb://run" })).not.toThrow();
-      expect(() => new ToTemplate({ out: "runs" })).not.toThrow();
+      expect(() => new ToTemplate({ out: "runs" })).toThrow(/browser-host\.rules:5:3 .*save to "runs\/best" writes to a file system/);
+      expect(() => new Ph()).toThrow(RuleError);
+      expect(() => new Ph()).toThrow(/browser-host\.rules:8:3 .*save to "logs\/best-\{epoch\}" writes to a file system/);
+      expect(() => new Ph({ out: "indexeddb://run" })).not.toThrow();
+      expect(() => new ByEpoch()).not.toThrow();
     } finally {
       setActionHost(platform);
     }
