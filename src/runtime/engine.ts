@@ -19,7 +19,7 @@ import { getLearningRate, setLearningRate } from "./lr.js";
 import { resolveMode, type Direction, type Mode } from "./modes.js";
 import { OptionsError } from "./options.js";
 import { pyRepr } from "./pyfloat.js";
-import { isReported, optionMetricNotReported, optionTemplateNotReported, ruleMetricNotReported } from "./reported.js";
+import { isReported, optionMetricNotReported, optionTargetUnsupported, optionTemplateNotReported, ruleMetricNotReported } from "./reported.js";
 import { metricSpellings } from "../util/metric-names.js";
 import { checkState, StateError, stringifyState, type TensorSink, type TensorSource } from "./state.js";
 import { ImprovesTracker, PlateauTracker, type ImprovesTrackerState, type PlateauTrackerState } from "./trackers.js";
@@ -189,6 +189,12 @@ export abstract class RulesCallback extends tf.Callback {
           // `"{out}/best-{epoch}"`: a leading param is known now, and so is the scheme it gives.
           const known = this.withLeadingParams(target, options);
           if (known !== undefined) this.requireHost(rule, write.action, known);
+          continue;
+        }
+        if (typeof write.to === "object") {
+          // A target the user gave as an option (ModelCheckpoint's `filepath`): speak of the option, not of a rule inside the class.
+          const reason = this.host.unsupported?.(write.action, target as string);
+          if (reason !== undefined) throw new OptionsError(optionTargetUnsupported(this.spec.className, write.to.option, target as string, reason));
           continue;
         }
         this.requireHost(rule, write.action, target as string | undefined);

@@ -10,7 +10,8 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { browserHost } from "../../src/runtime/browser-host.js";
-import { currentActionHost, fileLoader, loadWeights, RuleError, setActionHost } from "../../src/runtime/index.js";
+import { CSVLogger, ModelCheckpoint, TensorBoard } from "../../src/std.js";
+import { currentActionHost, fileLoader, loadWeights, OptionsError, RuleError, setActionHost } from "../../src/runtime/index.js";
 import { filePathOf, isTfjsStorageUrl, storageScheme } from "../../src/runtime/storage-url.js";
 import { RUNTIME_VERSION, RuntimeVersionError, requireRuntimeVersion, versionAtLeast } from "../../src/runtime/version.js";
 import { loadRules, removeLoadedRules } from "../support/rules-module.js";
@@ -98,7 +99,9 @@ describe("save model to a URL on Node", () => {
     const LogDownloads = await loadRules(source, "node-urls", "LogDownloads");
     expect(() => new Idb()).toThrow(RuleError);
     expect(() => new Idb()).toThrow(/node-urls\.rules:2:3 .*indexeddb:\/\/ exists only in a browser: on Node use a path or file:\/\/PATH/);
-    expect(() => new KeepHttp()).toThrow(/node-urls\.rules:5:3 .*`keep` removes old checkpoints/);
+    // The target is an option's value: the error speaks of the option, as for a metric an option names.
+    expect(() => new KeepHttp()).toThrow(OptionsError);
+    expect(() => new KeepHttp()).toThrow(/^KeepHttp: option `url` is "http:\/\/127\.0\.0\.1:1\/m-\{epoch\}": `keep` removes old checkpoints/);
     expect(() => new LogDownloads()).toThrow(/node-urls\.rules:8:3 .*downloads:\/\/ exists only in a browser/);
   });
 
@@ -202,6 +205,18 @@ describe("the browser host", () => {
     } finally {
       setActionHost(platform);
     }
+  });
+});
+
+describe("std classes speak of the option a target came from, not of their rules", () => {
+  it.each([
+    [() => new ModelCheckpoint({ filepath: "indexeddb://m" }), 'ModelCheckpoint: option `filepath` is "indexeddb://m": indexeddb:// exists only in a browser: on Node use a path or file://PATH'],
+    [() => new CSVLogger({ filename: "downloads://run.csv" }), 'CSVLogger: option `filename` is "downloads://run.csv": downloads:// exists only in a browser'],
+    [() => new TensorBoard({ logDir: "s3://bucket/tb" }), 'TensorBoard: option `logDir` is "s3://bucket/tb": s3:// is not a storage scheme cbc knows; `tensorboard` takes a path or file://PATH (Node)'],
+  ])("%#", (construct, message) => {
+    expect(construct).toThrow(OptionsError);
+    expect(construct).toThrow(message);
+    expect(construct).not.toThrow(/\.rules:\d+/);
   });
 });
 
