@@ -7,7 +7,7 @@
 import { badSeparator, csvColumns, csvRow, formatCsvLine } from "./csv-format.js";
 import { formatValue } from "./format.js";
 import type { ActionHost, CsvSink, HostAction, ProgressSink } from "./host.js";
-import { ACTION_WORDS, placesFor, storageScheme, targetsIn, unsupportedAnywhere, type Place } from "./storage-url.js";
+import { ACTION_WORDS, placeInWords, placesFor, storageScheme, targetsIn, unsupportedAnywhere, type Place } from "./storage-url.js";
 import { removeFromStorageUrl, saveToStorageUrl } from "./url-storage.js";
 
 const DOWNLOADS = "downloads://";
@@ -81,8 +81,6 @@ function currentPlace(): Place {
   return (globalThis as { document?: unknown }).document === undefined ? "worker" : "page";
 }
 
-const PLACE_WORDS: Record<Place, string> = { node: "Node", page: "a browser page", worker: "a Web Worker" };
-
 function why(action: HostAction, target: string | undefined): string | undefined {
   if (action === "progress") return undefined;
   const place = currentPlace();
@@ -90,7 +88,7 @@ function why(action: HostAction, target: string | undefined): string | undefined
   const nowhere = unsupportedAnywhere(action, given);
   if (nowhere !== undefined) return nowhere;
   const scheme = storageScheme(given);
-  const here = `in ${PLACE_WORDS[place]}, ${ACTION_WORDS[action]} takes ${targetsIn(action, place)}${action === "log" && place === "page" ? " (the CSV is kept in memory and offered as a download at train end)" : ""}`;
+  const here = `in ${placeInWords(place)}, ${ACTION_WORDS[action]} takes ${targetsIn(action, place)}${action === "log" && place === "page" ? " (the CSV is kept in memory and offered as a download at train end)" : ""}`;
   if (placesFor(action, given).includes(place)) {
     if (scheme === "localstorage" && (globalThis as { localStorage?: unknown }).localStorage === undefined) {
       return `localstorage:// needs \`globalThis.localStorage\`, which this scope does not have; ${here}`;

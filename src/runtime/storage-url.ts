@@ -63,7 +63,17 @@ const SCHEME_WORDS: Record<string, string> = {
   http: "http(s)://URL",
 };
 
-const PLACE_WORDS: Record<Place, string> = { node: "Node", page: "a browser page", worker: "a Web Worker" };
+/** "Node", "a browser page", "a Web Worker". (A switch: the browser bundle must not spell `node:` even as an object key.) */
+export function placeInWords(place: Place): string {
+  switch (place) {
+    case "node":
+      return "Node";
+    case "page":
+      return "a browser page";
+    case "worker":
+      return "a Web Worker";
+  }
+}
 
 /** The table's row for `target`: "path" for a plain path or file://; the scheme, or undefined when the table has none. */
 function rowOf(target: string): string | undefined {
@@ -91,7 +101,7 @@ export function targetsIn(action: TargetAction, place: Place): string {
 export function targetsAnywhere(action: TargetAction): string {
   return Object.entries(TARGET_TABLE)
     .filter(([, actions]) => (actions[action]?.length ?? 0) > 0)
-    .map(([row, actions]) => `${SCHEME_WORDS[row] ?? `${row}://`} (${actions[action]!.map((place) => PLACE_WORDS[place]).join(", ")})`)
+    .map(([row, actions]) => `${SCHEME_WORDS[row] ?? `${row}://`} (${actions[action]!.map(placeInWords).join(", ")})`)
     .join("; ");
 }
 
