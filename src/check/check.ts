@@ -19,6 +19,7 @@ import {
   type CheckedRule,
 } from "./program.js";
 import { CheckReporter, foldSource } from "./report.js";
+import { nowhere, type TargetAction } from "../runtime/storage-url.js";
 import { Scope, metricKey, showMetric } from "./scope.js";
 
 export interface CheckResult {
@@ -466,16 +467,19 @@ class ClassChecker {
         this.restores.push({ action, facts, rule });
         return false;
       case "save": {
-        const fromParam = this.pathOperand(action.path, `\`save ${action.what} to\``, facts);
-        if (action.keep) this.exprs.staticOperand(action.keep, "`keep K`", OPERAND_SPECS.keep, false);
+        const fromParam = this.pathOperand(action.path, `\`save ${action.what} to\``, facts, "save");
+        if (action.keep) {
+          this.exprs.staticOperand(action.keep, "`keep K`", OPERAND_SPECS.keep, false);
+          this.targetSomewhere(action.path, "keep", `save ${action.what} to`);
+        }
         return fromParam;
       }
       case "log":
-        this.pathOperand(action.path, "`log to`", facts);
+        this.pathOperand(action.path, "`log to`", facts, "log");
         if (action.separator) this.separator(action.separator);
         return true;
       case "tensorboard":
-        this.pathOperand(action.dir, "`tensorboard`", facts);
+        this.pathOperand(action.dir, "`tensorboard`", facts, "tensorboard");
         return true;
       case "progress":
         // The bar lives between epoch begin and epoch end; at train begin and end there is nothing to draw.
@@ -504,12 +508,26 @@ class ClassChecker {
    * string param's value is a template formatted at run time. True for a param: its
    * placeholders are unknown here, so the rule reads every metric.
    */
-  private pathOperand(path: StringLit | Ident, label: string, facts: RuleFacts): boolean {
+  private pathOperand(path: StringLit | Ident, label: string, facts: RuleFacts, action: TargetAction): boolean {
     if (path.kind === "string") {
       this.exprs.template(path, facts);
+      this.targetSomewhere(path, action, label.replace(/`/g, ""));
       return false;
     }
     return this.stringParam(path, label, 'a path in double quotes, e.g. `"ckpt/{epoch:02d}"`') !== undefined;
+  }
+
+  /**
+   * A literal target whose scheme no platform takes for this action (`save model to "s3://x"`,
+   * `log to "indexeddb://log"`): CBC405, from the runtime's one target table. A target that
+   * starts with a placeholder has its scheme only once formatted; a param's value is checked at construction.
+   */
+  private targetSomewhere(path: StringLit | Ident, action: TargetAction, words: string): void {
+    if (path.kind !== "string") return;
+    if (path.value.startsWith("{") && !path.value.startsWith("{{")) return;
+    const why = nowhere(action, path.value);
+    if (why === undefined) return;
+    this.reporter.report("CBC405", path.span, `no platform can run \`${words}\` ${why.problem}`, why.works);
   }
 
   /** `separator ";"` or `separator NAME` (a string param): one character, as Python's csv module demands. */

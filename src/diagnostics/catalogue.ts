@@ -267,6 +267,14 @@ export const catalogue = {
     example: "on epoch begin when val_loss > 1 then stop\n",
     fix: "Move the rule to an event that reports the metric (`on epoch end`).",
   },
+  CBC405: {
+    severity: "error",
+    title: "no platform writes there",
+    explanation:
+      "A `save`, `keep`, `log to` or `tensorboard` target whose scheme no platform takes for that action: an unknown or miscased scheme (`s3://`, `IndexedDB://`), or a storage URL that holds models but not logs (`log to \"indexeddb://log\"`). Targets that start with a placeholder are checked when the class is constructed or the action runs.",
+    example: 'on epoch end then save model to "s3://bucket/best"\n',
+    fix: "Write a path or file://PATH (Node), or a tfjs storage URL: indexeddb://, localstorage://, downloads:// or http(s):// for models; `log to` a path or downloads://NAME.csv.",
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type DiagnosticCode = keyof typeof catalogue;

@@ -38,6 +38,7 @@ import { optimizerClassName, setLearningRate } from "./lr.js";
 import { optimizerState, restoreOptimizerState, type OptimizerState } from "./optimizer-state.js";
 import { OptionsError, option, parseOptions } from "./options.js";
 import { parseState, stringifyState } from "./state.js";
+import { filePathOf } from "./storage-url.js";
 import { TensorBundle } from "./tensor-bundle.js";
 
 export const BACKUP_JSON_FILE = "backup.json";
@@ -131,6 +132,8 @@ function describeCallback(callback: object): string {
  */
 export class BackupAndRestore extends tf.Callback {
   readonly options: Readonly<Required<BackupAndRestoreOptions>>;
+  /** The directory `backupDir` names (PATH for file://PATH). */
+  private readonly directory: string;
   private callbacks: ReadonlyArray<object> = [];
   /** restore() ran for the coming fit. */
   private prepared = false;
@@ -149,14 +152,21 @@ export class BackupAndRestore extends tf.Callback {
   constructor(options: BackupAndRestoreOptions) {
     super();
     this.options = parseOptions("BackupAndRestore", BackupAndRestoreSchema, options);
+    const directory = filePathOf(this.options.backupDir);
+    if (directory === undefined) {
+      throw new OptionsError(
+        `BackupAndRestore: option \`backupDir\` is ${JSON.stringify(this.options.backupDir)}: backups need a file system (Node); give a directory path or file://PATH`,
+      );
+    }
+    this.directory = directory;
   }
 
   private get latest(): string {
-    return path.join(this.options.backupDir, LATEST_BACKUP);
+    return path.join(this.directory, LATEST_BACKUP);
   }
 
   private get previous(): string {
-    return path.join(this.options.backupDir, PREVIOUS_BACKUP);
+    return path.join(this.directory, PREVIOUS_BACKUP);
   }
 
   /**
@@ -305,12 +315,12 @@ export class BackupAndRestore extends tf.Callback {
     this.unwritten = undefined;
     await this.settled();
     if (!this.options.deleteCheckpoint) return;
-    const names = await fs.readdir(this.options.backupDir).catch(() => [] as string[]);
+    const names = await fs.readdir(this.directory).catch(() => [] as string[]);
     // Staging directories of killed writes go too (`latest.tmp-<pid>-<n>`).
     const ours = names.filter((name) => [LATEST_BACKUP, PREVIOUS_BACKUP].some((slot) => name === slot || name.startsWith(`${slot}.`)));
-    for (const name of ours) await removePath(path.join(this.options.backupDir, name));
+    for (const name of ours) await removePath(path.join(this.directory, name));
     // The directory goes too if nothing else is in it.
-    await fs.rmdir(this.options.backupDir).catch(() => undefined);
+    await fs.rmdir(this.directory).catch(() => undefined);
   }
 
   private async applyCallbackStates(body: BackupBody, tensors: TensorBundle, file: string): Promise<void> {
@@ -399,7 +409,7 @@ export class BackupAndRestore extends tf.Callback {
         // Keep the latest complete backup as `previous`; `latest` is missing until the new one is in place.
         await removePath(this.previous);
         await fs.rename(this.latest, this.previous);
-        await fsyncDir(this.options.backupDir);
+        await fsyncDir(this.directory);
       }
     } catch (error) {
       throw await toWriteError(this.latest, error);

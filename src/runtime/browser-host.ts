@@ -1,13 +1,13 @@
 // The ActionHost for a browser: checkpoints through tfjs' IO router
 // (indexeddb://, localstorage://, downloads://, http(s)://), the CSV log kept in
 // memory and offered as a download (`log to "downloads://run.csv"`), progress
-// as one console line per epoch. What needs a file system (a plain path,
-// file://, `log to` a file, `tensorboard`) is refused at construction, with
-// what works here. Imports nothing of Node.
+// as one console line per epoch. What this global scope cannot do (a file
+// system target, `tensorboard`; in a Web Worker downloads:// and localstorage://)
+// is refused at construction, with what works here. Imports nothing of Node.
 import { badSeparator, csvColumns, csvRow, formatCsvLine } from "./csv-format.js";
 import { formatValue } from "./format.js";
 import type { ActionHost, CsvSink, HostAction, ProgressSink } from "./host.js";
-import { STORAGE_URLS_IN_WORDS, isRemovableStorageUrl, isTfjsStorageUrl, storageScheme } from "./storage-url.js";
+import { ACTION_WORDS, placeInWords, placesFor, storageScheme, targetsIn, unsupportedAnywhere, type Place } from "./storage-url.js";
 import { removeFromStorageUrl, saveToStorageUrl } from "./url-storage.js";
 
 const DOWNLOADS = "downloads://";
@@ -76,22 +76,35 @@ function consoleProgress(params: Record<string, unknown> | undefined): ProgressS
   };
 }
 
+/** A page has `document`; a Web Worker (or any scope without one) has not. Read at each check: the scope can be faked in tests. */
+function currentPlace(): Place {
+  return (globalThis as { document?: unknown }).document === undefined ? "worker" : "page";
+}
+
 function why(action: HostAction, target: string | undefined): string | undefined {
-  switch (action) {
-    case "save":
-      if (target !== undefined && isTfjsStorageUrl(target)) return undefined;
-      return `saving to ${JSON.stringify(target ?? "")} needs a file system, which a browser does not have: save to ${STORAGE_URLS_IN_WORDS}`;
-    case "keep":
-      if (target !== undefined && isRemovableStorageUrl(target)) return undefined;
-      return `\`keep\` removes old checkpoints, which ${storageScheme(target ?? "") ?? "a path"}${storageScheme(target ?? "") ? "://" : ""} cannot do in a browser: keep checkpoints in indexeddb://NAME or localstorage://NAME`;
-    case "log":
-      if (target?.startsWith(DOWNLOADS)) return undefined;
-      return `\`log to ${JSON.stringify(target ?? "")}\` needs a file system, which a browser does not have: log to "downloads://NAME.csv" keeps the CSV in memory and offers it as a download at train end`;
-    case "tensorboard":
-      return "`tensorboard` writes event files, which needs a file system, which a browser does not have: use `log to \"downloads://NAME.csv\"` or `print`";
-    case "progress":
-      return undefined;
+  if (action === "progress") return undefined;
+  const place = currentPlace();
+  const given = target ?? "";
+  const nowhere = unsupportedAnywhere(action, given);
+  if (nowhere !== undefined) return nowhere;
+  const scheme = storageScheme(given);
+  const here = `in ${placeInWords(place)}, ${ACTION_WORDS[action]} takes ${targetsIn(action, place)}${action === "log" && place === "page" ? " (the CSV is kept in memory and offered as a download at train end)" : ""}`;
+  if (placesFor(action, given).includes(place)) {
+    if (scheme === "localstorage" && (globalThis as { localStorage?: unknown }).localStorage === undefined) {
+      return `localstorage:// needs \`globalThis.localStorage\`, which this scope does not have; ${here}`;
+    }
+    return undefined;
   }
+  if (scheme === undefined || scheme === "file") {
+    const what = action === "tensorboard" ? "`tensorboard` writes event files" : `${ACTION_WORDS[action]} ${JSON.stringify(given)} writes`;
+    return `${what} to a file system, which only Node has; ${here}`;
+  }
+  if (action === "keep") return `\`keep\` removes old checkpoints, which ${scheme}:// cannot do; ${here}`;
+  if (place === "worker" && placesFor(action, given).includes("page")) {
+    const needs = scheme === "localstorage" ? "`globalThis.localStorage`" : "a page's `document`";
+    return `${scheme}:// needs ${needs}, which a Web Worker does not have; ${here}`;
+  }
+  return `${scheme}:// does not work in a browser; ${here}`;
 }
 
 export const browserHost: ActionHost = {

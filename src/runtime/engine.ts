@@ -6,7 +6,10 @@
 // ActionHost (host.ts).
 import * as tf from "@tensorflow/tfjs";
 
-import { formatTemplate, type FormatArg } from "./format.js";
+import { formatTemplate, formatValue, type FormatArg } from "./format.js";
+
+/** Placeholder names whose values come only while training: a target starting with one is judged when its action runs. */
+const RUN_TIME_NAMES = new Set(["epoch", "batch", "step", "epochs", "lr", "elapsed"]);
 import { MetricHistory, type MetricHistoryState } from "./history.js";
 import { currentActionHost, type ActionHost, type CsvSink, type HostAction, type ProgressSink, type ProgressStream, type ScalarSink } from "./host.js";
 import { KeptCheckpoints, type KeptCheckpointsState } from "./keeper.js";
@@ -16,7 +19,7 @@ import { getLearningRate, setLearningRate } from "./lr.js";
 import { resolveMode, type Direction, type Mode } from "./modes.js";
 import { OptionsError } from "./options.js";
 import { pyRepr } from "./pyfloat.js";
-import { isReported, optionMetricNotReported, optionTemplateNotReported, ruleMetricNotReported } from "./reported.js";
+import { isReported, optionMetricNotReported, optionTargetUnsupported, optionTemplateNotReported, ruleMetricNotReported } from "./reported.js";
 import { metricSpellings } from "../util/metric-names.js";
 import { checkState, StateError, stringifyState, type TensorSink, type TensorSource } from "./state.js";
 import { ImprovesTracker, PlateauTracker, type ImprovesTrackerState, type PlateauTrackerState } from "./trackers.js";
@@ -173,18 +176,60 @@ export abstract class RulesCallback extends tf.Callback {
    * What the rules write must be possible here (no file system in a browser):
    * refused now, naming the rule and what works, not at epoch 37. Targets are
    * checked as written (a placeholder after the scheme cannot change it); one
-   * that starts with a placeholder has its scheme only once formatted, and is
-   * checked when its action runs.
+   * that starts with a param placeholder is checked with the param formatted;
+   * one that starts with a metric or `{epoch}` has its scheme only once
+   * formatted, and is checked when its action runs.
    */
   private requirePlatform(options: Record<string, unknown>): void {
     for (const rule of this.activeRules()) {
       for (const write of rule.writes ?? []) {
         const target = typeof write.to === "object" ? options[write.to.option] : write.to;
         if (write.to !== undefined && typeof target !== "string") continue;
-        if (typeof target === "string" && target.startsWith("{") && !target.startsWith("{{")) continue;
+        if (typeof target === "string" && target.startsWith("{") && !target.startsWith("{{")) {
+          // `"{out}/best-{epoch}"`: a leading param is known now, and so is the scheme it gives.
+          const known = this.withLeadingParams(target, options);
+          if (known !== undefined) this.requireHost(rule, write.action, known);
+          continue;
+        }
+        if (typeof write.to === "object") {
+          // A target the user gave as an option (ModelCheckpoint's `filepath`): speak of the option, not of a rule inside the class.
+          const reason = this.host.unsupported?.(write.action, target as string);
+          if (reason !== undefined) throw new OptionsError(optionTargetUnsupported(this.spec.className, write.to.option, target as string, reason));
+          continue;
+        }
         this.requireHost(rule, write.action, target as string | undefined);
       }
     }
+  }
+
+  /**
+   * `template` with its leading param placeholders formatted (`"{out}/best-{epoch}"` with out
+   * "logs": `"logs/best-{epoch}"`); undefined when it starts with a metric or builtin
+   * (`{epoch}`), whose value comes only at run time, or the formatted start is again a placeholder.
+   */
+  private withLeadingParams(template: string, options: Record<string, unknown>): string | undefined {
+    const params = this.spec.params ?? {};
+    let formatted = "";
+    let i = 0;
+    while (template[i] === "{" && template[i + 1] !== "{") {
+      const close = template.indexOf("}", i + 1);
+      if (close < 0) return undefined;
+      const field = template.slice(i + 1, close);
+      const colon = field.indexOf(":");
+      const name = colon < 0 ? field : field.slice(0, colon);
+      if (RUN_TIME_NAMES.has(name) || !Object.hasOwn(params, name)) break;
+      const value = options[params[name]!];
+      if (typeof value !== "string" && typeof value !== "number") return undefined;
+      try {
+        const arg: FormatArg = typeof value === "number" && this.intParams.has(name) ? { int: value } : value;
+        formatted += formatValue(arg, colon < 0 ? "" : field.slice(colon + 1));
+      } catch {
+        return undefined; // a bad spec: the action reports it when it runs
+      }
+      i = close + 1;
+    }
+    if (formatted === "" || (formatted.startsWith("{") && !formatted.startsWith("{{"))) return undefined;
+    return formatted + template.slice(i);
   }
 
   private activeRules(): RuleSite[] {

@@ -8,7 +8,7 @@ import { removeCheckpoint, saveModel } from "./checkpoint.js";
 import { CsvLogger } from "./csv.js";
 import type { ActionHost, HostAction, ProgressStream, ScalarSink } from "./host.js";
 import { ProgressRenderer, progressPlan, type ProgressOutput } from "./progress.js";
-import { filePathOf, isTfjsStorageUrl, storageScheme } from "./storage-url.js";
+import { filePathOf, isTfjsStorageUrl, storageScheme, unsupportedAnywhere } from "./storage-url.js";
 import { scalarsForLogs, TensorBoardWriter } from "./tensorboard.js";
 import { removeFromStorageUrl, saveToStorageUrl } from "./url-storage.js";
 
@@ -40,6 +40,10 @@ function why(action: HostAction, target: string | undefined): string | undefined
   }
   if (action === "keep" && (scheme === "http" || scheme === "https")) {
     return "`keep` removes old checkpoints, which an http(s):// server offers no way to do: keep checkpoints in a directory (a path or file://PATH)";
+  }
+  if (action !== "progress") {
+    const nowhere = unsupportedAnywhere(action, target);
+    if (nowhere !== undefined) return nowhere;
   }
   return `${scheme}:// is not a place Node can write to: use a path or file://PATH${action === "save" ? " (or http(s)://URL)" : ""}`;
 }

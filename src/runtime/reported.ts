@@ -1,5 +1,5 @@
 // The train-begin check that every metric the rules read is reported by the fit loop, and its
-// error in the user's terms: a metric named by an option speaks of the option (the user wrote
+// error in the user's terms (and the same for a target an option names): a metric named by an option speaks of the option (the user wrote
 // it; the rule is inside the class), a metric written in a rule names the rule.
 import { metricSpellings } from "../util/metric-names.js";
 import { closest } from "../util/suggest.js";
@@ -59,4 +59,15 @@ export function ruleMetricNotReported(name: string, reported: readonly string[])
   if (suggestion !== undefined) return `${message} (did you mean \`${suggestion}\`?)`;
   const next = advice(name, reported);
   return next === undefined ? `${message}.` : `${message}. ${next}`;
+}
+
+/**
+ * A target from an option that this platform cannot write to, in the user's terms:
+ * ``ModelCheckpoint: option `filepath` is "indexeddb://m": indexeddb:// exists only in a browser: ...``
+ */
+export function optionTargetUnsupported(className: string, option: string, target: string, reason: string): string {
+  const shown = JSON.stringify(target);
+  // The reason may begin by quoting the target; the option's value is quoted already.
+  const rest = reason.startsWith(`${shown}: `) ? reason.slice(shown.length + 2) : reason;
+  return `${className}: option \`${option}\` is ${shown}: ${rest}`;
 }

@@ -38,3 +38,97 @@ export function filePathOf(target: string): string | undefined {
 
 /** "indexeddb://, localstorage://, downloads:// or http(s)://": what a message offers. */
 export const STORAGE_URLS_IN_WORDS = "indexeddb://NAME, localstorage://NAME, downloads://NAME or http(s)://URL";
+
+/** Where an action can run: Node, a browser page, a Web Worker (no `document`, no `localStorage`). */
+export type Place = "node" | "page" | "worker";
+export type TargetAction = "save" | "keep" | "log" | "tensorboard";
+
+/**
+ * The one table of targets: for each scheme ("path" is a plain path or file://PATH, "http" also https), where each
+ * action works. The hosts, the checker and the dry run all read it.
+ */
+export const TARGET_TABLE: Readonly<Record<string, Partial<Record<TargetAction, readonly Place[]>>>> = {
+  path: { save: ["node"], keep: ["node"], log: ["node"], tensorboard: ["node"] },
+  indexeddb: { save: ["page", "worker"], keep: ["page", "worker"] },
+  localstorage: { save: ["page"], keep: ["page"] },
+  downloads: { save: ["page"], log: ["page"] },
+  http: { save: ["node", "page", "worker"] },
+};
+
+const SCHEME_WORDS: Record<string, string> = {
+  path: "a path or file://PATH",
+  indexeddb: "indexeddb://NAME",
+  localstorage: "localstorage://NAME",
+  downloads: "downloads://NAME",
+  http: "http(s)://URL",
+};
+
+/** "Node", "a browser page", "a Web Worker". (A switch: the browser bundle must not spell `node:` even as an object key.) */
+export function placeInWords(place: Place): string {
+  switch (place) {
+    case "node":
+      return "Node";
+    case "page":
+      return "a browser page";
+    case "worker":
+      return "a Web Worker";
+  }
+}
+
+/** The table's row for `target`: "path" for a plain path or file://; the scheme, or undefined when the table has none. */
+function rowOf(target: string): string | undefined {
+  const scheme = storageScheme(target);
+  if (scheme === undefined || scheme === "file") return "path";
+  if (scheme === "https") return "http";
+  return Object.hasOwn(TARGET_TABLE, scheme) ? scheme : undefined;
+}
+
+/** The places where `action` to `target` works; empty for a scheme no platform knows. */
+export function placesFor(action: TargetAction, target: string): readonly Place[] {
+  const row = rowOf(target);
+  return row === undefined ? [] : (TARGET_TABLE[row]?.[action] ?? []);
+}
+
+/** What `action` can target in `place`, in words: "indexeddb://NAME or http://URL". */
+export function targetsIn(action: TargetAction, place: Place): string {
+  const words = Object.entries(TARGET_TABLE)
+    .filter(([, actions]) => actions[action]?.includes(place))
+    .map(([row]) => SCHEME_WORDS[row] ?? `${row}://`);
+  return words.length === 0 ? "nothing" : words.length === 1 ? words[0]! : `${words.slice(0, -1).join(", ")} or ${words.at(-1)!}`;
+}
+
+/** What `action` can target anywhere, with where: `a path or file://PATH (Node), indexeddb://NAME (a browser page, a Web Worker)`. */
+export function targetsAnywhere(action: TargetAction): string {
+  return Object.entries(TARGET_TABLE)
+    .filter(([, actions]) => (actions[action]?.length ?? 0) > 0)
+    .map(([row, actions]) => `${SCHEME_WORDS[row] ?? `${row}://`} (${actions[action]!.map(placeInWords).join(", ")})`)
+    .join("; ");
+}
+
+export const ACTION_WORDS: Record<TargetAction, string> = { save: "save to", keep: "`keep`", log: "`log to`", tensorboard: "`tensorboard`" };
+
+/**
+ * Why no platform can run `action` with `target` (an unknown or miscased scheme, or a scheme
+ * that does not take this action) and what does work, or undefined when some platform can.
+ */
+export function nowhere(action: TargetAction, target: string): { problem: string; works: string } | undefined {
+  if (placesFor(action, target).length > 0) return undefined;
+  const scheme = storageScheme(target) ?? "";
+  const works = `${ACTION_WORDS[action]} takes ${targetsAnywhere(action)}`;
+  const shown = JSON.stringify(target);
+  if (rowOf(target) === undefined) {
+    const lower = scheme.toLowerCase();
+    if (lower !== scheme && (lower === "file" || lower === "https" || Object.hasOwn(TARGET_TABLE, lower))) {
+      return { problem: `${shown}: schemes are written in lower case (${lower}://, not ${scheme}://)`, works };
+    }
+    return { problem: `${shown}: ${scheme}:// is not a storage scheme cbc knows`, works };
+  }
+  if (action === "keep") return { problem: `${shown}: \`keep\` cannot remove checkpoints from ${scheme}://`, works };
+  return { problem: `${shown}: ${scheme}:// does not take ${ACTION_WORDS[action]}`, works };
+}
+
+/** `nowhere` as one message: what is wrong; what works. */
+export function unsupportedAnywhere(action: TargetAction, target: string): string | undefined {
+  const why = nowhere(action, target);
+  return why === undefined ? undefined : `${why.problem}; ${why.works}`;
+}

@@ -1,8 +1,10 @@
 // The dry-run platform host for `cbc simulate` and `cbc plot`: every writing action is accepted and
 // remembered, nothing touches the disk or the terminal. The engine records each action as a firing
 // (the path a save would write, the CSV or TensorBoard dir it would write to, the line it would
-// print); this host adds what only it sees: the checkpoints `keep K` would delete.
+// print); this host adds what only it sees: the checkpoints `keep K` would delete. A target no
+// platform takes (s3://, `log to "indexeddb://…"`) it refuses as every real host would.
 import type { ActionHost, CsvSink, ProgressSink, ScalarSink } from "../runtime/index.js";
+import { unsupportedAnywhere } from "../runtime/storage-url.js";
 
 export interface DryRunHost extends ActionHost {
   /** Checkpoints `keep K` would delete, in order. */
@@ -19,6 +21,7 @@ export function dryRunHost(): DryRunHost {
   const progress: ProgressSink = { epochBegin() {}, batchEnd() {}, epochEnd() {}, finish() {} };
   return {
     platform: "dry-run",
+    unsupported: (action, target) => (action === "progress" ? undefined : unsupportedAnywhere(action, target ?? "")),
     removed,
     printed,
     printLine: (line) => {

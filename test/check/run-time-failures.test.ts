@@ -43,3 +43,30 @@ describe("rules that can never fire are warned about, whatever makes them so", (
     expect(diagnostics(`${source}\n`)).toEqual([]);
   });
 });
+
+describe("targets no platform writes to are compile errors (CBC405), from the runtime's one target table", () => {
+  test.each([
+    ['on epoch end then save model to "s3://bucket/x"', 'no platform can run `save model to` "s3://bucket/x": s3:// is not a storage scheme cbc knows'],
+    ['on epoch end then save weights to "IndexedDB://u"', 'schemes are written in lower case (indexeddb://, not IndexedDB://)'],
+    ['on epoch end then log to "indexeddb://log"', 'no platform can run `log to` "indexeddb://log": indexeddb:// does not take `log to`'],
+    ['on epoch end then tensorboard "downloads://tb"', "downloads:// does not take `tensorboard`"],
+    ['on epoch end then save model to "https://h/m-{epoch}" keep 2', "`keep` cannot remove checkpoints from https://"],
+  ])("%s", (source, message) => {
+    const found = check(`${source}\n`, { fileName: "t.rules" }).diagnostics;
+    expect(found.map((d) => [d.code, d.severity])).toEqual([["CBC405", "error"]]);
+    expect(found[0].message).toContain(message);
+    expect(found[0].hint).toMatch(/takes .*\(Node\)/);
+  });
+
+  test.each([
+    'on epoch end then save model to "indexeddb://best"',
+    'on epoch end then save model to "s3-{epoch}/m"',
+    'on epoch end then save model to "https://h/m"',
+    'on epoch end then save model to "file://ckpt/m-{epoch}" keep 2',
+    'on epoch end then log to "downloads://run.csv"',
+    'on epoch end then log to "logs/run.csv"',
+    'on epoch end then save model to "{epoch}://m"',
+  ])("%s: accepted (some platform writes there, or the scheme is known only once formatted)", (source) => {
+    expect(diagnostics(`${source}\n`)).toEqual([]);
+  });
+});

@@ -183,6 +183,23 @@ describe("BackupAndRestore", () => {
     expect(JSON.parse(await fs.readFile(path.join(dir, "ok", "latest", "backup.json"), "utf8")).epoch).toBe(1);
   });
 
+  it("backupDir file://PATH is PATH; any other scheme is refused at construction (backups need a file system)", async () => {
+    const backup = new BackupAndRestore({ backupDir: `file://${path.join(dir, "fb")}`, deleteCheckpoint: false });
+    const m = model();
+    await backup.restore(m, [backup]);
+    backup.setModel(m);
+    await backup.onTrainBegin();
+    await backup.onEpochBegin(1);
+    await backup.settled();
+    expect(JSON.parse(await fs.readFile(path.join(dir, "fb", "latest", "backup.json"), "utf8")).epoch).toBe(1);
+    for (const url of ["indexeddb://bk", "localstorage://bk", "s3://bucket/bk"]) {
+      expect(() => new BackupAndRestore({ backupDir: url })).toThrow(OptionsError);
+      expect(() => new BackupAndRestore({ backupDir: url })).toThrow(
+        `BackupAndRestore: option \`backupDir\` is "${url}": backups need a file system (Node)`,
+      );
+    }
+  });
+
   it("checks its options with Keras' names", () => {
     expect(() => new BackupAndRestore({ backupDir: "" })).toThrow(OptionsError);
     expect(() => new BackupAndRestore({ backupDir: "b", saveFreq: 0 })).toThrow(/option `saveFreq`: expected "epoch" or an integer >= 1, got 0/);

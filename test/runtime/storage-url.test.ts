@@ -10,7 +10,8 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { browserHost } from "../../src/runtime/browser-host.js";
-import { currentActionHost, fileLoader, loadWeights, RuleError, setActionHost } from "../../src/runtime/index.js";
+import { CSVLogger, ModelCheckpoint, TensorBoard } from "../../src/std.js";
+import { currentActionHost, fileLoader, loadWeights, OptionsError, RuleError, setActionHost } from "../../src/runtime/index.js";
 import { filePathOf, isTfjsStorageUrl, storageScheme } from "../../src/runtime/storage-url.js";
 import { RUNTIME_VERSION, RuntimeVersionError, requireRuntimeVersion, versionAtLeast } from "../../src/runtime/version.js";
 import { loadRules, removeLoadedRules } from "../support/rules-module.js";
@@ -90,7 +91,7 @@ describe("save model to a URL on Node", () => {
   it("a browser's storage, or `keep` on http://, fails at construction naming the rule", async () => {
     const source = [
       'callback Idb() {\n  on epoch end then save model to "indexeddb://best"\n}',
-      'callback KeepHttp() {\n  on epoch end then save model to "http://127.0.0.1:1/m-{epoch}" keep 2\n}',
+      'callback KeepHttp(url: string = "http://127.0.0.1:1/m-{epoch}") {\n  on epoch end then save model to url keep 2\n}',
       'callback LogDownloads() {\n  on epoch end then log to "downloads://run.csv"\n}',
     ].join("\n");
     const Idb = await loadRules(source, "node-urls", "Idb");
@@ -98,7 +99,9 @@ describe("save model to a URL on Node", () => {
     const LogDownloads = await loadRules(source, "node-urls", "LogDownloads");
     expect(() => new Idb()).toThrow(RuleError);
     expect(() => new Idb()).toThrow(/node-urls\.rules:2:3 .*indexeddb:\/\/ exists only in a browser: on Node use a path or file:\/\/PATH/);
-    expect(() => new KeepHttp()).toThrow(/node-urls\.rules:5:3 .*`keep` removes old checkpoints/);
+    // The target is an option's value: the error speaks of the option, as for a metric an option names.
+    expect(() => new KeepHttp()).toThrow(OptionsError);
+    expect(() => new KeepHttp()).toThrow(/^KeepHttp: option `url` is "http:\/\/127\.0\.0\.1:1\/m-\{epoch\}": `keep` removes old checkpoints/);
     expect(() => new LogDownloads()).toThrow(/node-urls\.rules:8:3 .*downloads:\/\/ exists only in a browser/);
   });
 
@@ -108,41 +111,112 @@ describe("save model to a URL on Node", () => {
 });
 
 describe("the browser host", () => {
-  it("refuses a file-system target at construction, but a target that starts with a placeholder only when formatted", async () => {
+  it("refuses a file-system target at construction, also one that starts with a string param; one that starts with {epoch} only when formatted", async () => {
     const source = [
       'callback ToDisk() {\n  on epoch end then save model to "ckpt/best"\n}',
       'callback ToTemplate(out: string) {\n  on epoch end then save model to "{out}/best"\n}',
+      'callback Ph(out: string = "logs") {\n  on epoch end then save model to "{out}/best-{epoch}"\n}',
+      'callback ByEpoch() {\n  on epoch end then save model to "{epoch}/best"\n}',
     ].join("\n");
     const ToDisk = await loadRules(source, "browser-host", "ToDisk");
     const ToTemplate = await loadRules(source, "browser-host", "ToTemplate");
+    const Ph = await loadRules(source, "browser-host", "Ph");
+    const ByEpoch = await loadRules(source, "browser-host", "ByEpoch");
     const platform = currentActionHost();
     setActionHost(browserHost);
     try {
-      expect(() => new ToDisk()).toThrow(/browser-host\.rules:2:3 .*"ckpt\/best" needs a file system/);
+      expect(() => new ToDisk()).toThrow(/browser-host\.rules:2:3 .*save to "ckpt\/best" writes to a file system, which only Node has/);
       expect(() => new ToTemplate({ out: "indexeddb://run" })).not.toThrow();
-      expect(() => new ToTemplate({ out: "runs" })).not.toThrow();
+      expect(() => new ToTemplate({ out: "runs" })).toThrow(/browser-host\.rules:5:3 .*save to "runs\/best" writes to a file system/);
+      expect(() => new Ph()).toThrow(RuleError);
+      expect(() => new Ph()).toThrow(/browser-host\.rules:8:3 .*save to "logs\/best-\{epoch\}" writes to a file system/);
+      expect(() => new Ph({ out: "indexeddb://run" })).not.toThrow();
+      expect(() => new ByEpoch()).not.toThrow();
     } finally {
       setActionHost(platform);
     }
   });
+
+  /** Runs `body` in a fake global scope: a page (document, localStorage) or a Web Worker (neither). */
+  function inScope<T>(scope: "page" | "worker", body: () => T): T {
+    const global = globalThis as { document?: unknown; localStorage?: unknown };
+    const saved = { document: global.document, localStorage: global.localStorage };
+    global.document = scope === "page" ? {} : undefined;
+    global.localStorage = scope === "page" ? {} : undefined;
+    try {
+      return body();
+    } finally {
+      global.document = saved.document;
+      global.localStorage = saved.localStorage;
+    }
+  }
 
   it.each([
     ["save", "indexeddb://best", undefined],
     ["save", "localstorage://best", undefined],
     ["save", "downloads://best", undefined],
     ["save", "https://example.org/m", undefined],
-    ["save", "ckpt/best", /needs a file system.*indexeddb:\/\/NAME/],
-    ["save", "file://ckpt/best", /needs a file system/],
+    ["save", "ckpt/best", /^save to "ckpt\/best" writes to a file system, which only Node has; in a browser page, save to takes indexeddb:\/\/NAME, /],
+    ["save", "file://ckpt/best", /writes to a file system/],
+    ["save", "IndexedDB://u", /^"IndexedDB:\/\/u": schemes are written in lower case \(indexeddb:\/\/, not IndexedDB:\/\/\); save to takes .*indexeddb:\/\/NAME/],
     ["keep", "indexeddb://m-{epoch}", undefined],
-    ["keep", "downloads://m-{epoch}", /keep checkpoints in indexeddb:\/\/NAME or localstorage:\/\/NAME/],
+    ["keep", "downloads://m-{epoch}", /keep` takes .*indexeddb:\/\/NAME \(a browser page, a Web Worker\); localstorage:\/\/NAME/],
     ["log", "downloads://run.csv", undefined],
-    ["log", "logs/run.csv", /downloads:\/\/NAME\.csv/],
-    ["tensorboard", "logs", /file system/],
+    ["log", "logs/run.csv", /downloads:\/\/NAME \(the CSV is kept in memory/],
+    ["log", "indexeddb://log", /^"indexeddb:\/\/log": indexeddb:\/\/ does not take `log to`; `log to` takes a path or file:\/\/PATH \(Node\); downloads:\/\/NAME \(a browser page\)$/],
+    ["tensorboard", "logs", /^`tensorboard` writes event files to a file system, which only Node has; in a browser page, `tensorboard` takes nothing$/],
     ["progress", undefined, undefined],
-  ] as const)("%s %s", (action, target, refusal) => {
-    const why = browserHost.unsupported!(action, target);
+  ] as const)("in a page: %s %s", (action, target, refusal) => {
+    const why = inScope("page", () => browserHost.unsupported!(action, target));
     if (refusal === undefined) expect(why).toBeUndefined();
     else expect(why).toMatch(refusal);
+  });
+
+  it.each([
+    ["save", "indexeddb://best", undefined],
+    ["save", "https://example.org/m", undefined],
+    ["keep", "indexeddb://m-{epoch}", undefined],
+    ["save", "downloads://best", /^downloads:\/\/ needs a page's `document`, which a Web Worker does not have; in a Web Worker, save to takes indexeddb:\/\/NAME or http\(s\):\/\/URL$/],
+    ["save", "localstorage://best", /^localstorage:\/\/ needs `globalThis\.localStorage`, which a Web Worker does not have; in a Web Worker, save to takes indexeddb:\/\/NAME/],
+    ["log", "downloads://run.csv", /^downloads:\/\/ needs a page's `document`, which a Web Worker does not have; in a Web Worker, `log to` takes nothing$/],
+  ] as const)("in a Web Worker: %s %s", (action, target, refusal) => {
+    const why = inScope("worker", () => browserHost.unsupported!(action, target));
+    if (refusal === undefined) expect(why).toBeUndefined();
+    else expect(why).toMatch(refusal);
+  });
+
+  it("a page without localStorage refuses localstorage://, saying what works", () => {
+    const global = globalThis as { document?: unknown; localStorage?: unknown };
+    const saved = global.document;
+    global.document = {};
+    try {
+      expect(browserHost.unsupported!("save", "localstorage://m")).toMatch(/^localstorage:\/\/ needs `globalThis\.localStorage`, which this scope does not have; in a browser page, save to takes indexeddb:\/\/NAME/);
+    } finally {
+      global.document = saved;
+    }
+  });
+
+  it("a Web Worker refuses `log to \"downloads://…\"` at construction, naming the rule", async () => {
+    const Log = await loadRules('callback Log() {\n  on epoch end then log to "downloads://run.csv"\n}', "worker-log", "Log");
+    const platform = currentActionHost();
+    setActionHost(browserHost);
+    try {
+      inScope("worker", () => expect(() => new Log()).toThrow(/worker-log\.rules:2:3 .*downloads:\/\/ needs a page's `document`/));
+    } finally {
+      setActionHost(platform);
+    }
+  });
+});
+
+describe("std classes speak of the option a target came from, not of their rules", () => {
+  it.each([
+    [() => new ModelCheckpoint({ filepath: "indexeddb://m" }), 'ModelCheckpoint: option `filepath` is "indexeddb://m": indexeddb:// exists only in a browser: on Node use a path or file://PATH'],
+    [() => new CSVLogger({ filename: "downloads://run.csv" }), 'CSVLogger: option `filename` is "downloads://run.csv": downloads:// exists only in a browser'],
+    [() => new TensorBoard({ logDir: "s3://bucket/tb" }), 'TensorBoard: option `logDir` is "s3://bucket/tb": s3:// is not a storage scheme cbc knows; `tensorboard` takes a path or file://PATH (Node)'],
+  ])("%#", (construct, message) => {
+    expect(construct).toThrow(OptionsError);
+    expect(construct).toThrow(message);
+    expect(construct).not.toThrow(/\.rules:\d+/);
   });
 });
 
