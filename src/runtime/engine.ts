@@ -6,10 +6,7 @@
 // ActionHost (host.ts).
 import * as tf from "@tensorflow/tfjs";
 
-import { formatTemplate, formatValue, type FormatArg } from "./format.js";
-
-/** Placeholder names whose values come only while training: a target starting with one is judged when its action runs. */
-const RUN_TIME_NAMES = new Set(["epoch", "batch", "step", "epochs", "lr", "elapsed"]);
+import { formatTemplate, formatValue, parseTemplate, type FormatArg, type TemplatePart } from "./format.js";
 import { MetricHistory, type MetricHistoryState } from "./history.js";
 import { currentActionHost, type ActionHost, type CsvSink, type HostAction, type ProgressSink, type ProgressStream, type ScalarSink } from "./host.js";
 import { KeptCheckpoints, type KeptCheckpointsState } from "./keeper.js";
@@ -27,6 +24,9 @@ import { RuleError, RuleFailure, type CallbackOptions, type CallbackSpec, type E
 import { BestWeights, type BestWeightsState } from "./weights.js";
 import { requireRuntimeVersion } from "./version.js";
 import { WriteError } from "./write-error.js";
+
+/** Placeholder names whose values come only while training: a target starting with one is judged when its action runs. */
+const RUN_TIME_NAMES = new Set(["epoch", "batch", "step", "epochs", "lr", "elapsed"]);
 
 // Optional fields accept undefined: generated code passes absent options (`baseline: o.baseline`).
 interface PredicateSpec {
@@ -209,27 +209,28 @@ export abstract class RulesCallback extends tf.Callback {
    */
   private withLeadingParams(template: string, options: Record<string, unknown>): string | undefined {
     const params = this.spec.params ?? {};
+    let parts: TemplatePart[];
+    try {
+      parts = parseTemplate(template);
+    } catch {
+      return undefined; // a bad template: the action reports it when it runs
+    }
     let formatted = "";
-    let i = 0;
-    while (template[i] === "{" && template[i + 1] !== "{") {
-      const close = template.indexOf("}", i + 1);
-      if (close < 0) return undefined;
-      const field = template.slice(i + 1, close);
-      const colon = field.indexOf(":");
-      const name = colon < 0 ? field : field.slice(0, colon);
-      if (RUN_TIME_NAMES.has(name) || !Object.hasOwn(params, name)) break;
-      const value = options[params[name]!];
+    let next = 0;
+    for (; next < parts.length; next += 1) {
+      const part = parts[next]!;
+      if (part.kind === "text" || RUN_TIME_NAMES.has(part.name) || !Object.hasOwn(params, part.name)) break;
+      const value = options[params[part.name]!];
       if (typeof value !== "string" && typeof value !== "number") return undefined;
       try {
-        const arg: FormatArg = typeof value === "number" && this.intParams.has(name) ? { int: value } : value;
-        formatted += formatValue(arg, colon < 0 ? "" : field.slice(colon + 1));
+        formatted += formatValue(typeof value === "number" && this.intParams.has(part.name) ? { int: value } : value, part.spec);
       } catch {
         return undefined; // a bad spec: the action reports it when it runs
       }
-      i = close + 1;
     }
     if (formatted === "" || (formatted.startsWith("{") && !formatted.startsWith("{{"))) return undefined;
-    return formatted + template.slice(i);
+    // Only the start decides the scheme: the rest is kept as written, fields shown as `{name}`.
+    return formatted + parts.slice(next).map((part) => (part.kind === "text" ? part.text : `{${part.name}}`)).join("");
   }
 
   private activeRules(): RuleSite[] {
