@@ -7,10 +7,12 @@
 import { badSeparator, csvColumns, csvRow, formatCsvLine } from "./csv-format.js";
 import { formatValue } from "./format.js";
 import type { ActionHost, CsvSink, HostAction, ProgressSink } from "./host.js";
-import { ACTION_WORDS, placeInWords, placesFor, storageScheme, targetsIn, unsupportedAnywhere, type Place } from "./storage-url.js";
+import { ACTION_WORDS, placeInWords, refusalIn, storageScheme, targetsIn, unsupportedAnywhere, type Place } from "./storage-url.js";
 import { removeFromStorageUrl, saveToStorageUrl } from "./url-storage.js";
 
 const DOWNLOADS = "downloads://";
+/** Said where a page is told what `log to` takes there. */
+const CSV_IN_MEMORY = " (the CSV is kept in memory and offered as a download at train end)";
 
 /** The CSV texts of this page's `log to "downloads://NAME"` logs, by NAME: complete rows so far. */
 const csvLogs = new Map<string, string>();
@@ -85,26 +87,14 @@ function why(action: HostAction, target: string | undefined): string | undefined
   if (action === "progress") return undefined;
   const place = currentPlace();
   const given = target ?? "";
-  const nowhere = unsupportedAnywhere(action, given);
-  if (nowhere !== undefined) return nowhere;
-  const scheme = storageScheme(given);
-  const here = `in ${placeInWords(place)}, ${ACTION_WORDS[action]} takes ${targetsIn(action, place)}${action === "log" && place === "page" ? " (the CSV is kept in memory and offered as a download at train end)" : ""}`;
-  if (placesFor(action, given).includes(place)) {
-    if (scheme === "localstorage" && (globalThis as { localStorage?: unknown }).localStorage === undefined) {
-      return `localstorage:// needs \`globalThis.localStorage\`, which this scope does not have; ${here}`;
-    }
-    return undefined;
+  const anywhere = unsupportedAnywhere(action, given);
+  if (anywhere !== undefined) return anywhere;
+  const refused = refusalIn(place, action, given);
+  if (refused !== undefined) return action === "log" && place === "page" ? `${refused}${CSV_IN_MEMORY}` : refused;
+  if (storageScheme(given) === "localstorage" && (globalThis as { localStorage?: unknown }).localStorage === undefined) {
+    return `localstorage:// needs \`globalThis.localStorage\`, which this scope does not have; in ${placeInWords(place)}, ${ACTION_WORDS[action]} takes ${targetsIn(action, place)}`;
   }
-  if (scheme === undefined || scheme === "file") {
-    const what = action === "tensorboard" ? "`tensorboard` writes event files" : `${ACTION_WORDS[action]} ${JSON.stringify(given)} writes`;
-    return `${what} to a file system, which only Node has; ${here}`;
-  }
-  if (action === "keep") return `\`keep\` removes old checkpoints, which ${scheme}:// cannot do; ${here}`;
-  if (place === "worker" && placesFor(action, given).includes("page")) {
-    const needs = scheme === "localstorage" ? "`globalThis.localStorage`" : "a page's `document`";
-    return `${scheme}:// needs ${needs}, which a Web Worker does not have; ${here}`;
-  }
-  return `${scheme}:// does not work in a browser; ${here}`;
+  return undefined;
 }
 
 export const browserHost: ActionHost = {

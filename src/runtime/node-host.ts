@@ -8,7 +8,7 @@ import { removeCheckpoint, saveModel } from "./checkpoint.js";
 import { CsvLogger } from "./csv.js";
 import type { ActionHost, HostAction, ProgressStream, ScalarSink } from "./host.js";
 import { ProgressRenderer, progressPlan, type ProgressOutput } from "./progress.js";
-import { filePathOf, isTfjsStorageUrl, storageScheme, unsupportedAnywhere } from "./storage-url.js";
+import { filePathOf, isTfjsStorageUrl, refusalIn } from "./storage-url.js";
 import { scalarsForLogs, TensorBoardWriter } from "./tensorboard.js";
 import { removeFromStorageUrl, saveToStorageUrl } from "./url-storage.js";
 
@@ -31,21 +31,7 @@ function localPath(target: string): string {
 }
 
 function why(action: HostAction, target: string | undefined): string | undefined {
-  if (target === undefined) return undefined;
-  const scheme = storageScheme(target);
-  if (scheme === undefined || scheme === "file") return undefined;
-  if (action === "save" && (scheme === "http" || scheme === "https")) return undefined;
-  if (scheme === "indexeddb" || scheme === "localstorage" || scheme === "downloads") {
-    return `${scheme}:// exists only in a browser: on Node use a path or file://PATH${action === "save" ? " (or http(s)://URL)" : ""}`;
-  }
-  if (action === "keep" && (scheme === "http" || scheme === "https")) {
-    return "`keep` removes old checkpoints, which an http(s):// server offers no way to do: keep checkpoints in a directory (a path or file://PATH)";
-  }
-  if (action !== "progress") {
-    const nowhere = unsupportedAnywhere(action, target);
-    if (nowhere !== undefined) return nowhere;
-  }
-  return `${scheme}:// is not a place Node can write to: use a path or file://PATH${action === "save" ? " (or http(s)://URL)" : ""}`;
+  return action === "progress" || target === undefined ? undefined : refusalIn("node", action, target);
 }
 
 export const nodeHost: ActionHost = {

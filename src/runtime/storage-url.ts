@@ -132,3 +132,27 @@ export function unsupportedAnywhere(action: TargetAction, target: string): strin
   const why = nowhere(action, target);
   return why === undefined ? undefined : `${why.problem}; ${why.works}`;
 }
+
+/**
+ * Why `action` to `target` cannot run in `place`, with what works there; undefined when it can.
+ * Both hosts ask this (the browser host adds what its global scope lacks).
+ */
+export function refusalIn(place: Place, action: TargetAction, target: string): string | undefined {
+  const nowhere = unsupportedAnywhere(action, target);
+  if (nowhere !== undefined) return nowhere;
+  const places = placesFor(action, target);
+  if (places.includes(place)) return undefined;
+  const scheme = storageScheme(target);
+  const here = `in ${placeInWords(place)}, ${ACTION_WORDS[action]} takes ${targetsIn(action, place)}`;
+  if (scheme === undefined || scheme === "file") {
+    const what = action === "tensorboard" ? "`tensorboard` writes event files" : `${ACTION_WORDS[action]} ${JSON.stringify(target)} writes`;
+    return `${what} to a file system, which only Node has; ${here}`;
+  }
+  if (action === "keep") return `\`keep\` removes old checkpoints, which ${scheme}:// cannot do; ${here}`;
+  if (place === "node") return `${scheme}:// exists only in a browser; ${here}`;
+  if (place === "worker" && places.includes("page")) {
+    const needs = scheme === "localstorage" ? "`globalThis.localStorage`" : "a page's `document`";
+    return `${scheme}:// needs ${needs}, which a Web Worker does not have; ${here}`;
+  }
+  return `${scheme}:// does not work in a browser; ${here}`;
+}

@@ -98,10 +98,10 @@ describe("save model to a URL on Node", () => {
     const KeepHttp = await loadRules(source, "node-urls", "KeepHttp");
     const LogDownloads = await loadRules(source, "node-urls", "LogDownloads");
     expect(() => new Idb()).toThrow(RuleError);
-    expect(() => new Idb()).toThrow(/node-urls\.rules:2:3 .*indexeddb:\/\/ exists only in a browser: on Node use a path or file:\/\/PATH/);
+    expect(() => new Idb()).toThrow(/node-urls\.rules:2:3 .*indexeddb:\/\/ exists only in a browser; in Node, save to takes a path or file:\/\/PATH or http\(s\):\/\/URL/);
     // The target is an option's value: the error speaks of the option, as for a metric an option names.
     expect(() => new KeepHttp()).toThrow(OptionsError);
-    expect(() => new KeepHttp()).toThrow(/^KeepHttp: option `url` is "http:\/\/127\.0\.0\.1:1\/m-\{epoch\}": `keep` removes old checkpoints/);
+    expect(() => new KeepHttp()).toThrow(/^KeepHttp: option `url` is "http:\/\/127\.0\.0\.1:1\/m-\{epoch\}": `keep` cannot remove checkpoints from http:\/\//);
     expect(() => new LogDownloads()).toThrow(/node-urls\.rules:8:3 .*downloads:\/\/ exists only in a browser/);
   });
 
@@ -210,7 +210,7 @@ describe("the browser host", () => {
 
 describe("std classes speak of the option a target came from, not of their rules", () => {
   it.each([
-    [() => new ModelCheckpoint({ filepath: "indexeddb://m" }), 'ModelCheckpoint: option `filepath` is "indexeddb://m": indexeddb:// exists only in a browser: on Node use a path or file://PATH'],
+    [() => new ModelCheckpoint({ filepath: "indexeddb://m" }), 'ModelCheckpoint: option `filepath` is "indexeddb://m": indexeddb:// exists only in a browser; in Node, save to takes a path or file://PATH or http(s)://URL'],
     [() => new CSVLogger({ filename: "downloads://run.csv" }), 'CSVLogger: option `filename` is "downloads://run.csv": downloads:// exists only in a browser'],
     [() => new TensorBoard({ logDir: "s3://bucket/tb" }), 'TensorBoard: option `logDir` is "s3://bucket/tb": s3:// is not a storage scheme cbc knows; `tensorboard` takes a path or file://PATH (Node)'],
   ])("%#", (construct, message) => {
