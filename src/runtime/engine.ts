@@ -11,7 +11,7 @@ import { MetricHistory, type MetricHistoryState } from "./history.js";
 import { currentActionHost, type ActionHost, type CsvSink, type HostAction, type ProgressSink, type ProgressStream, type ScalarSink } from "./host.js";
 import { KeptCheckpoints, type KeptCheckpointsState } from "./keeper.js";
 import { guardAgainstForeignTfjs } from "./foreign-tfjs.js";
-import { LogValueError, readMetrics, type Logs } from "./logs.js";
+import { LogValueError, readMetrics, readsSynchronously, type Logs, type MetricValues } from "./logs.js";
 import { getLearningRate, setLearningRate } from "./lr.js";
 import { resolveMode, type Direction, type Mode } from "./modes.js";
 import { OptionsError } from "./options.js";
@@ -110,7 +110,7 @@ export abstract class RulesCallback extends tf.Callback {
   private readonly predicates: Predicate[] = [];
   private readonly histories = new Map<string, MetricHistory>();
   private readonly metricsByEvent = new Map<EventName, { names: string[]; all: boolean }>();
-  private readonly current: Record<string, number | undefined> = {};
+  private current: MetricValues = {};
   private readonly keepers = new Map<string, KeptCheckpoints>();
   private readonly csvLoggers = new Map<string, CsvSink>();
   private readonly boards = new Map<string, ScalarSink>();
@@ -352,9 +352,13 @@ export abstract class RulesCallback extends tf.Callback {
 
   /**
    * Start of every event: move the clock, read the metrics this event's rules
-   * need (once), record histories. Returns the values, absent ones undefined.
+   * need (once), record histories. Returns the values, absent ones undefined:
+   * at once where the backend reads synchronously (cpu, wasm, tfjs-node) or the
+   * logs hold numbers, else a promise of them (webgl). A batch hook is called
+   * per batch, cache-cold after the batch's kernels: a promise it does not need
+   * costs more there than the read itself.
    */
-  protected async enter(event: EventName, index: number, logs: Logs | undefined): Promise<Record<string, number | undefined>> {
+  protected enter(event: EventName, index: number, logs: Logs | undefined): MetricValues | Promise<MetricValues> {
     // tfjs calls setModel before any hook; a hand-driven callback must too.
     if (this.model === undefined || this.model === null) {
       throw new Error(
@@ -386,24 +390,37 @@ export abstract class RulesCallback extends tf.Callback {
         this.deriveSteps();
         break;
     }
+    // A fresh object per event: the last event's values must not show through.
+    const values: MetricValues = {};
+    this.current = values;
     const wanted = this.metricsByEvent.get(event);
-    const values = this.current;
-    for (const key of Object.keys(values)) delete values[key];
-    if (wanted) {
-      const names = wanted.all ? [...new Set([...wanted.names, ...this.reported])] : wanted.names;
-      if (names.length > 0) {
-        try {
-          await readMetrics(logs, names, values);
-        } catch (error) {
-          if (error instanceof LogValueError) throw new LogValueError(error.metric, `${this.spec.className}, ${HOOK_OF_EVENT[event]}(): ${error.message}`);
-          throw error;
-        }
-      }
+    const names = wanted === undefined ? [] : wanted.all ? [...new Set([...wanted.names, ...this.reported])] : wanted.names;
+    let reading: Promise<void> | undefined;
+    try {
+      if (names.length > 0) reading = readMetrics(logs, names, values, readsSynchronously());
+    } catch (error) {
+      throw this.inHook(event, error);
     }
+    if (reading === undefined) return this.entered(event, index, values);
+    return reading.then(
+      () => this.entered(event, index, values),
+      (error: unknown) => {
+        throw this.inHook(event, error);
+      },
+    );
+  }
+
+  /** The metrics read: an epoch end records them in the histories. */
+  private entered(event: EventName, index: number, values: MetricValues): MetricValues {
     if (event === "epochEnd") {
       for (const [metric, history] of this.histories) history.record(index, values[metric]);
     }
     return values;
+  }
+
+  /** A log value cbc cannot read, said with the class and hook it reached. */
+  private inHook(event: EventName, error: unknown): unknown {
+    return error instanceof LogValueError ? new LogValueError(error.metric, `${this.spec.className}, ${HOOK_OF_EVENT[event]}(): ${error.message}`) : error;
   }
 
   /**
@@ -426,23 +443,29 @@ export abstract class RulesCallback extends tf.Callback {
     if (trained >= 0) this.step = this.stepOrigin.step + trained;
   }
 
-  /** End of every event: count the step, and let timers and I/O run now and then. */
-  protected async leave(event: EventName): Promise<void> {
+  /**
+   * End of every event: count the step, and let timers and I/O run now and then.
+   * Returns a promise only when there is something to wait for (train end's
+   * writers, a turn of the event loop): most batch ends return at once.
+   */
+  protected leave(event: EventName): Promise<void> | undefined {
     if (event === "batchEnd") this.step += 1;
     if (event === "trainEnd") {
       // The train-end rules have run: no rule can restore until the next fit, which
       // captures afresh. Free the snapshots now, so a callback made per fit and never
       // disposed does not keep a copy of the weights alive.
       this.dispose();
-      await this.closeWriters();
+      return this.closeWriters().then(() => this.yieldNow());
     }
     // Every epoch end gives the event loop its turn (a class without batch rules has no other
     // chance during a long fit); batch and other events every 100 ms.
-    const now = performance.now();
-    if (event === "epochEnd" || now - this.lastYield > YIELD_EVERY_MS) {
-      this.lastYield = now;
-      await tf.nextFrame();
-    }
+    if (event === "epochEnd" || performance.now() - this.lastYield > YIELD_EVERY_MS) return this.yieldNow();
+    return undefined;
+  }
+
+  private yieldNow(): Promise<void> {
+    this.lastYield = performance.now();
+    return tf.nextFrame();
   }
 
   private beginTraining(): void {

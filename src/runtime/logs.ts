@@ -1,6 +1,6 @@
 // Reads the named metrics out of tfjs callback logs, resolving scalar tensors once and in place.
 
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 import { metricSpellings } from "../util/metric-names.js";
 
 /**
@@ -9,10 +9,14 @@ import { metricSpellings } from "../util/metric-names.js";
  */
 export type Logs = { [key: string]: number | tf.Tensor | undefined };
 
+/** The metrics read for one event, by the name a rule reads them under; absent ones undefined. */
+export type MetricValues = Record<string, number | undefined>;
+
 /** The key of `name` in the logs, under any of its spellings (`acc` / `accuracy`), or undefined. */
 function keyOf(logs: Logs, name: string): string | undefined {
   // Own keys only: a metric named `constructor` must not find Object.prototype's.
-  return metricSpellings(name).find((key) => Object.hasOwn(logs, key) && logs[key] !== undefined);
+  for (const key of metricSpellings(name)) if (Object.hasOwn(logs, key) && logs[key] !== undefined) return key;
+  return undefined;
 }
 
 /** A log value cbc cannot read: names the metric and what it got, instead of failing deep inside. */
@@ -27,24 +31,43 @@ export class LogValueError extends Error {
 }
 
 /**
- * For each of `names` (and nothing else) sets `out[name]` to its value in
- * `logs`, or undefined when absent. A scalar tensor is read once with
- * `await data()`, then replaced in `logs` by the number and disposed: later
- * callbacks, History and the fit loop's own disposal all see a plain number,
- * so nothing is read twice, freed twice or leaked. Numbers cost no tensor read.
- * Logs of null or undefined hold nothing (Keras: `logs = logs or {}`); a value
- * that is neither a number nor a scalar tensor is a LogValueError naming the metric.
+ * Backends whose asynchronous read is their synchronous one (tfjs-backend-cpu,
+ * -wasm and tfjs-node all define `read()` as `return this.readSync()`): there a
+ * scalar is read with `dataSync()`, which reads the same bytes without the
+ * promise hops that, in a fit's cache-cold batch hook, cost more than the read.
+ * Any other backend (webgl, webgpu) reads with `await data()`, never stalling its GPU.
  */
-export async function readMetrics(
+const SYNC_READ_BACKENDS: ReadonlySet<string> = new Set(["cpu", "wasm", "tensorflow"]);
+
+/** Whether scalars in the logs can be read synchronously on the active backend (see SYNC_READ_BACKENDS). */
+export function readsSynchronously(): boolean {
+  return SYNC_READ_BACKENDS.has(tf.getBackend());
+}
+
+/**
+ * For each of `names` (and nothing else) sets `out[name]` to its value in
+ * `logs`, or undefined when absent. A scalar tensor is read once, then
+ * replaced in `logs` by the number and disposed: later callbacks, History and
+ * the fit loop's own disposal all see a plain number, so nothing is read twice,
+ * freed twice or leaked. Numbers cost no tensor read. With `sync` (the backend
+ * reads synchronously: readsSynchronously()) every value is read with
+ * `dataSync()` and nothing is returned; otherwise a tensor is read with
+ * `await data()` and the promise of the reads is returned (undefined when the
+ * logs held only numbers). Logs of null or undefined hold nothing (Keras:
+ * `logs = logs or {}`); a value that is neither a number nor a scalar tensor is
+ * a LogValueError naming the metric.
+ */
+export function readMetrics(
   logs: Logs | null | undefined,
   names: readonly string[],
-  out: Record<string, number | undefined>,
-): Promise<void> {
+  out: MetricValues,
+  sync = false,
+): Promise<void> | undefined {
   if (logs !== null && logs !== undefined && typeof logs !== "object") {
     throw new LogValueError(names[0] ?? "", `the logs must be an object of metric values, got ${describe(logs)}`);
   }
-  const pending: Promise<void>[] = [];
-  const claimed = new Map<string, Promise<number>>();
+  let pending: Promise<void>[] | undefined;
+  let claimed: Map<string, Promise<number>> | undefined;
   for (const name of names) {
     const key = logs == null ? undefined : keyOf(logs, name);
     if (logs == null || key === undefined) {
@@ -59,15 +82,21 @@ export async function readMetrics(
     if (!isTensor(value)) {
       throw new LogValueError(key, `metric \`${key}\` in the fit logs is ${describe(value)}, expected a number or a scalar tensor`);
     }
+    if (sync) {
+      // Replaced in place at once: a second spelling of the same key (`acc` and `accuracy`) finds the number.
+      out[name] = resolveNow(logs, key, value);
+      continue;
+    }
     // Two requested names may resolve to one key (`acc` and `accuracy`): read it once.
+    claimed ??= new Map();
     let reading = claimed.get(key);
     if (reading === undefined) {
       reading = resolveInPlace(logs, key, value);
       claimed.set(key, reading);
     }
-    pending.push(reading.then((n) => void (out[name] = n)));
+    (pending ??= []).push(reading.then((n) => void (out[name] = n)));
   }
-  await Promise.all(pending);
+  return pending === undefined ? undefined : Promise.all(pending).then(() => undefined);
 }
 
 /** Duck-typed: the app's copy of tfjs may not be cbc's, so `instanceof tf.Tensor` could lie. */
@@ -85,10 +114,22 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-async function resolveInPlace(logs: Logs, key: string, tensor: tf.Tensor): Promise<number> {
+function requireScalar(key: string, tensor: tf.Tensor): void {
   if (tensor.size !== 1) {
     throw new LogValueError(key, `metric \`${key}\` in the fit logs is a tensor of shape [${tensor.shape.join(", ")}], expected a scalar`);
   }
+}
+
+function resolveNow(logs: Logs, key: string, tensor: tf.Tensor): number {
+  requireScalar(key, tensor);
+  const value = Number(tensor.dataSync()[0]);
+  logs[key] = value;
+  tensor.dispose();
+  return value;
+}
+
+async function resolveInPlace(logs: Logs, key: string, tensor: tf.Tensor): Promise<number> {
+  requireScalar(key, tensor);
   const data = await tensor.data();
   const value = Number(data[0]);
   logs[key] = value;

@@ -12,6 +12,8 @@ export interface RunResult {
   lrs: number[];
   epochsRun: number;
   valLosses: number[];
+  /** Each batch's loss, read by the recorder before any rule resolves it. */
+  batchLosses: number[];
   weightsByEpoch: number[][];
   finalWeights: number[];
   checkpoints: string[];
@@ -65,8 +67,13 @@ async function run(backend: "cpu" | "webgl"): Promise<RunResult> {
     const lrs: number[] = [];
     const valLosses: number[] = [];
     const weightsByEpoch: number[][] = [];
+    const batchLosses: number[] = [];
     // First in the list: it sees each epoch's trained weights and lr before any rule acts on them.
     const recorder = new tf.CustomCallback({
+      onBatchEnd: async (_batch, logs) => {
+        const loss = logs?.["loss"] as unknown as tf.Tensor | number;
+        batchLosses.push(typeof loss === "number" ? loss : (await loss.data())[0]);
+      },
       onEpochEnd: async (_epoch, logs) => {
         lrs.push((model.optimizer as unknown as { learningRate: number }).learningRate);
         valLosses.push(Number(logs?.["val_loss"]));
@@ -97,6 +104,7 @@ async function run(backend: "cpu" | "webgl"): Promise<RunResult> {
       lrs,
       epochsRun: history.epoch.length,
       valLosses,
+      batchLosses,
       weightsByEpoch,
       finalWeights: await flatWeights(model),
       checkpoints: Object.keys(await tf.io.listModels()).sort(),

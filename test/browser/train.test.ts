@@ -149,9 +149,16 @@ describe.each(["cpu", "webgl"] as const)("training in Chromium on %s", (backend)
     expect(result.prints.some((line) => line.startsWith("best val_loss "))).toBe(true);
   });
 
+  test("a batch rule reads each batch's loss on this backend: `every 2 batches then print` shows the loss of steps 1, 3, 5...", () => {
+    // 64 samples in batches of 16: 4 batches an epoch, 6 epochs.
+    expect(result.batchLosses).toHaveLength(24);
+    const expected = result.batchLosses.flatMap((loss, step) => (step % 2 === 1 ? [`batch loss ${loss.toFixed(6)} at step ${step}`] : []));
+    expect(result.prints.filter((line) => line.startsWith("batch loss "))).toEqual(expected);
+  });
+
   test("actions that need a file system fail at construction, naming the rule (or the option the target came from) and what works in a browser", () => {
     expect(result.constructionErrors["logTo"]).toMatch(/^OptionsError: LogsToFile: option `out` is "logs\/train\.csv": `log to` "logs\/train\.csv" writes to a file system, which only Node has; in a browser page, `log to` takes downloads:\/\//s);
-    expect(result.constructionErrors["tensorboard"]).toMatch(/^RuleError: .*browser\.rules:19:3.*file system, which only Node has/s);
+    expect(result.constructionErrors["tensorboard"]).toMatch(/^RuleError: .*browser\.rules:21:3.*file system, which only Node has/s);
     expect(result.constructionErrors["checkpointToPath"]).toMatch(/^OptionsError: ModelCheckpoint: option `filepath` is "ckpt\/best": save to "ckpt\/best" writes to a file system.*indexeddb:\/\//s);
     expect(result.constructionErrors["checkpointToPath"]).not.toMatch(/\.rules:\d+/);
   });

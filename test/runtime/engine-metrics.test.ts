@@ -110,18 +110,20 @@ describe("train begin: every metric a rule reads must be reported", () => {
 });
 
 describe("metric reads", () => {
-  function countReads(): { data: number; dataSync: number } {
-    const counts = { data: 0, dataSync: 0 };
-    const data = tf.Tensor.prototype.data;
-    const dataSync = tf.Tensor.prototype.dataSync;
-    vi.spyOn(tf.Tensor.prototype, "data").mockImplementation(function (this: tf.Tensor) {
-      counts.data += 1;
-      return data.call(this) as never;
-    });
-    vi.spyOn(tf.Tensor.prototype, "dataSync").mockImplementation(function (this: tf.Tensor) {
-      counts.dataSync += 1;
-      return dataSync.call(this) as never;
-    });
+  /**
+   * Reads of scalar tensors, by either method (the runtime reads with dataSync() where the
+   * backend's read is synchronous, else data()): the logs' values are scalars; drive's
+   * own weight stamp reads a kernel, which is not counted.
+   */
+  function countReads(): { reads: number } {
+    const counts = { reads: 0 };
+    for (const method of ["data", "dataSync"] as const) {
+      const original = tf.Tensor.prototype[method] as (this: tf.Tensor) => unknown;
+      vi.spyOn(tf.Tensor.prototype, method).mockImplementation(function (this: tf.Tensor) {
+        if (this.rank === 0) counts.reads += 1;
+        return original.call(this) as never;
+      });
+    }
     return counts;
   }
 
@@ -139,8 +141,8 @@ describe("metric reads", () => {
     const counts = countReads();
     // Batch logs hold tensors too (3 batches x 4 epochs), but no rule reads a batch metric.
     await drive(callback, { epochs: everything, batches: 3, batchMetrics: { loss: Array(12).fill(1), acc: Array(12).fill(0.5) }, asTensors: true });
-    // drive's own weight stamp reads (dataSync) come after the spies; count only data(): one val_loss per epoch end.
-    expect(counts.data).toBe(4);
+    // One val_loss per epoch end.
+    expect(counts.reads).toBe(4);
   });
 
   test("batch rules read their batch metric at each batch; `log to` reads every reported metric", async () => {
@@ -149,14 +151,29 @@ describe("metric reads", () => {
     const counts = countReads();
     await drive(callback, { epochs: everything, batches: 3, batchMetrics: { loss: Array(12).fill(1), acc: Array(12).fill(0.5) }, asTensors: true });
     // 12 batch ends read `loss` (not `acc`); 4 epoch ends read the 5 reported metrics.
-    expect(counts.data).toBe(12 + 4 * 5);
+    expect(counts.reads).toBe(12 + 4 * 5);
+  });
+
+  test("on a backend whose read is synchronous, a batch event's metrics come back at once, not as a promise", async () => {
+    // cpu, wasm and tfjs-node: no promise hop per batch (test/browser covers webgl's `await data()`).
+    const Batch = await load(`on batch end when loss > 10 then stop\n`, "SyncBatchCallback", "sync-batch");
+    const callback = new Batch();
+    const model = tinyModel();
+    callback.setModel(model);
+    const logs = { loss: tf.scalar(0.5) };
+    const enter = (callback as unknown as { enter(event: string, index: number, logs: unknown): unknown }).enter.bind(callback);
+    const values = enter("batchEnd", 0, logs);
+    expect(values).not.toBeInstanceOf(Promise);
+    expect(values).toEqual({ loss: 0.5 });
+    expect(logs.loss).toBe(0.5);
+    model.dispose();
   });
 
   test("no metric read at all when nothing needs one", async () => {
     const Lr = await load(`on epoch begin then lr = 0.01 * (epoch + 1)\n`, "LrCallback", "lr");
     const counts = countReads();
     await drive(new Lr(), { epochs: everything, batches: 2, batchMetrics: { loss: [1, 1, 1, 1, 1, 1, 1, 1] }, asTensors: true });
-    expect(counts.data).toBe(0);
+    expect(counts.reads).toBe(0);
   });
 });
 
