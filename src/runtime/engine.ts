@@ -365,6 +365,31 @@ export abstract class RulesCallback extends tf.Callback {
         `${this.spec.className}: ${HOOK_OF_EVENT[event]}() was called before setModel(): pass the callback to model.fit(), or call setModel(model) and setParams(params) first`,
       );
     }
+    // Batch events only move the batch index: the rest of the clock moves at the other events.
+    if (event === "batchBegin" || event === "batchEnd") this.batch = index;
+    else this.moveClock(event, index);
+    // A fresh object per event: the last event's values must not show through.
+    const values: MetricValues = {};
+    this.current = values;
+    const wanted = this.metricsByEvent.get(event);
+    const names = wanted === undefined ? undefined : wanted.all ? [...new Set([...wanted.names, ...this.reported])] : wanted.names;
+    let reading: Promise<void> | undefined;
+    try {
+      if (names !== undefined && names.length > 0) reading = readMetrics(logs, names, values, readsSynchronously());
+    } catch (error) {
+      throw this.inHook(event, error);
+    }
+    if (reading === undefined) return this.entered(event, index, values);
+    return reading.then(
+      () => this.entered(event, index, values),
+      (error: unknown) => {
+        throw this.inHook(event, error);
+      },
+    );
+  }
+
+  /** The clock at an epoch or train event: epoch, batch and (without batch hooks) step. */
+  private moveClock(event: Exclude<EventName, "batchBegin" | "batchEnd">, index: number): void {
     switch (event) {
       case "trainBegin":
         this.beginTraining();
@@ -374,10 +399,6 @@ export abstract class RulesCallback extends tf.Callback {
         this.epoch = index;
         this.batch = 0;
         this.iterationsAtEpochBegin = this.updateCount();
-        break;
-      case "batchBegin":
-      case "batchEnd":
-        this.batch = index;
         break;
       case "epochEnd":
         this.epoch = index;
@@ -390,24 +411,6 @@ export abstract class RulesCallback extends tf.Callback {
         this.deriveSteps();
         break;
     }
-    // A fresh object per event: the last event's values must not show through.
-    const values: MetricValues = {};
-    this.current = values;
-    const wanted = this.metricsByEvent.get(event);
-    const names = wanted === undefined ? [] : wanted.all ? [...new Set([...wanted.names, ...this.reported])] : wanted.names;
-    let reading: Promise<void> | undefined;
-    try {
-      if (names.length > 0) reading = readMetrics(logs, names, values, readsSynchronously());
-    } catch (error) {
-      throw this.inHook(event, error);
-    }
-    if (reading === undefined) return this.entered(event, index, values);
-    return reading.then(
-      () => this.entered(event, index, values),
-      (error: unknown) => {
-        throw this.inHook(event, error);
-      },
-    );
   }
 
   /** The metrics read: an epoch end records them in the histories. */

@@ -1,11 +1,9 @@
 // Two copies of @tensorflow/tfjs: the app's model.fit checks `instanceof BaseCallback` against its
 // own copy, and a callback built on another copy fails it. fit then wraps it in a CustomCallback
 // as if it were a `{ onEpochEnd, ... }` config and calls its hooks with the wrapper as `this`,
-// which used to surface as "TypeError: this.enter is not a function". Each hook is guarded here
-// so that the first call says what happened and how to dedupe.
+// which used to surface as "TypeError: this.enter is not a function". The first hook is guarded
+// here so that the fit stops there, saying what happened and how to dedupe.
 import * as tf from "@tensorflow/tfjs";
-
-const HOOKS = ["onTrainBegin", "onTrainEnd", "onEpochBegin", "onEpochEnd", "onBatchBegin", "onBatchEnd"] as const;
 
 export class TwoTfjsCopiesError extends Error {
   override name = "TwoTfjsCopiesError";
@@ -22,26 +20,21 @@ export function twoTfjsCopiesMessage(className: string): string {
 }
 
 /**
- * Replaces each hook of `callback` by an own property that runs the class's method when tfjs
- * calls it on the callback, and rejects with TwoTfjsCopiesError when a foreign wrapper calls it.
+ * Replaces the callback's onTrainBegin by an own property that runs the class's method when
+ * tfjs calls it on the callback, and rejects with TwoTfjsCopiesError when a foreign wrapper
+ * calls it. Train begin is the first hook of every fit, and a rejection there ends the fit
+ * before its first batch, so no other hook needs the guard (nor pays for it per batch).
  */
 export function guardAgainstForeignTfjs(callback: tf.Callback, className: string): void {
-  const hooks = callback as unknown as Record<string, unknown>;
-  const empty = tf.Callback.prototype as unknown as Record<string, unknown>;
-  for (const hook of HOOKS) {
-    const method = hooks[hook];
-    // tf.Callback's own empty hooks stay as they are: a wrapper would be a call per batch for
-    // classes without batch rules, and onTrainBegin (always the class's own) reports the two copies first.
-    if (typeof method !== "function" || method === empty[hook]) continue;
-    Object.defineProperty(callback, hook, {
-      configurable: true,
-      writable: true,
-      enumerable: false,
-      value: function guarded(this: unknown, ...args: unknown[]): unknown {
-        // A detached call (`this` undefined) is not a wrapper: run it on the callback.
-        if (this !== callback && this !== undefined) return Promise.reject(new TwoTfjsCopiesError(twoTfjsCopiesMessage(className)));
-        return (method as (...a: unknown[]) => unknown).apply(callback, args);
-      },
-    });
-  }
+  const method = callback.onTrainBegin;
+  Object.defineProperty(callback, "onTrainBegin", {
+    configurable: true,
+    writable: true,
+    enumerable: false,
+    value: function guarded(this: unknown, logs?: tf.Logs): Promise<void> {
+      // A detached call (`this` undefined) is not a wrapper: run it on the callback.
+      if (this !== callback && this !== undefined) return Promise.reject(new TwoTfjsCopiesError(twoTfjsCopiesMessage(className)));
+      return method.call(callback, logs);
+    },
+  });
 }
