@@ -306,8 +306,12 @@ async function countedFit(variant: Variant) {
   reads.clear();
   const tensorsBefore = tf.memory().numTensors;
   let history: tf.History;
+  let fitThreadMs = Number.NaN;
   try {
+    const threadBefore = mainThreadMs();
     history = await fit(callback ? [new PhaseMarker(), callback] : [new PhaseMarker()]);
+    const threadAfter = mainThreadMs();
+    fitThreadMs = threadBefore === undefined || threadAfter === undefined ? Number.NaN : threadAfter - threadBefore;
   } finally {
     console.log = log;
     phase = "outside";
@@ -325,6 +329,9 @@ async function countedFit(variant: Variant) {
     tensorsAfterDispose,
     hookMs: Object.values(hookTimes).reduce((sum, t) => sum + t.wallMs, 0),
     hookCpuMs: Object.values(hookTimes).reduce((sum, t) => sum + t.cpuMs, 0),
+    /** Main-thread CPU of the whole fit, and of the callback's hooks in it (ms): their share is the direct overhead. */
+    fitThreadMs,
+    hookMainMs: Object.values(hookTimes).reduce((sum, t) => sum + t.mainUs.reduce((a, b) => a + b, 0), 0) / 1000,
     hookTimes,
     printed,
     firings: variant === "generated" ? (callback as unknown as RulesCallback).firings.length : undefined,
@@ -348,6 +355,8 @@ function summarizeCounted(runs: Counted[]) {
     ...runs[0],
     hookMs: median(runs.map((r) => r.hookMs)),
     hookCpuMs: median(runs.map((r) => r.hookCpuMs)),
+    fitThreadMs: median(runs.map((r) => r.fitThreadMs)),
+    hookMainMs: median(runs.map((r) => r.hookMainMs)),
     hookTimes: Object.fromEntries(
       hooks.map((name) => [
         name,
