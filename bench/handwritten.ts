@@ -1,6 +1,6 @@
 // The ten rules of bench/ten-rules.rules written by hand as one tf.Callback, the way a careful tfjs user would:
 // the baseline that the generated class is measured against.
-import { promises as fs } from "node:fs";
+import { promises as fs, writeSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 
 export interface HandwrittenOptions {
@@ -146,7 +146,8 @@ export class HandwrittenTenRules extends tf.Callback {
       const mean = this.valLosses.slice(-3).reduce((sum, value) => sum + value, 0) / 3;
       if (valLoss > mean * 1.5) console.log(`val_loss spiked to ${valLoss.toFixed(4)}`);
     }
-    await this.csv?.write(`${epoch},${acc},${loss},${valAcc},${valLoss},${this.lr}\n`);
+    // Written at once, as Keras' CSVLogger (and cbc's) writes a row: the fit waits for the hook anyway.
+    if (this.csv) writeSync(this.csv.fd, `${epoch},${acc},${loss},${valAcc},${valLoss},${this.lr}\n`);
     if (valAcc !== undefined && valAcc >= 0.999 && epoch >= 8) console.log(`target reached at epoch ${epoch + 1}`);
   }
 

@@ -104,7 +104,7 @@ if (wants("training")) {
   const generated = await bundle(path.join(generatedDir, "ten-rules.ts"), path.join(cacheDir, "ten-rules.mjs"));
   const script = await bundle("bench/training.ts", path.join(cacheDir, "training.mjs"));
   note(`training overhead: ${ROUNDS.training} rounds of 3 fits, alternated (plus warm-up and counted fits)...`);
-  const run = await runJson(["--expose-gc", "--disable-warning=ExperimentalWarning", script, generated, String(ROUNDS.training)], { cwd: outDir });
+  const run = await runJson(["--expose-gc", script, generated, String(ROUNDS.training)], { cwd: outDir });
   const ratios = (variant, base, key) => run.samples[variant].map((s, i) => s[key] / run.samples[base][i][key]);
   const pairedRatio = (variant, base, key) => median(ratios(variant, base, key));
   /** Standard error of a median of n samples (1.2533 sd / sqrt n): how far apart two figures must be to differ. */
@@ -179,7 +179,7 @@ if (wants("backends")) {
     for (const model of ["mlp", "iris"]) {
       const rounds = model === "iris" ? ROUNDS.backendsIris : ROUNDS.backends;
       note(`backends: ${backend}, ${model}: ${rounds} rounds of 4 fits (none, hand-written, ten rules, batch rules), alternated...`);
-      const run = await runJson(["--expose-gc", "--disable-warning=ExperimentalWarning", script, tenRules, String(rounds), "--backend", backend, "--model", model, "--batch-rules", batchRules], {
+      const run = await runJson(["--expose-gc", script, tenRules, String(rounds), "--backend", backend, "--model", model, "--batch-rules", batchRules], {
         cwd: outDir,
         env: { TF_CPP_MIN_LOG_LEVEL: "2" },
       });

@@ -4,7 +4,7 @@
 // V8's GC helpers, tfjs-node's TensorFlow pool, which spins between ops), and /proc's
 // schedstat moves only at scheduler ticks. Node's WASI does have one: uvwasi answers
 // clock_time_get(thread_cputime_id) with clock_gettime(CLOCK_THREAD_CPUTIME_ID). So a
-// 130-byte WebAssembly module that imports that one call, exported as `now()`, reads the
+// 112-byte WebAssembly module that imports that one call, exported as `now()`, reads the
 // main thread's own clock (~0.5 µs a call) without a native addon.
 import { WASI } from "node:wasi";
 

@@ -11,7 +11,7 @@ import { MetricHistory, type MetricHistoryState } from "./history.js";
 import { currentActionHost, type ActionHost, type CsvSink, type HostAction, type ProgressSink, type ProgressStream, type ScalarSink } from "./host.js";
 import { KeptCheckpoints, type KeptCheckpointsState } from "./keeper.js";
 import { guardAgainstForeignTfjs } from "./foreign-tfjs.js";
-import { LogValueError, readMetrics, readsSynchronously, type Logs, type MetricValues } from "./logs.js";
+import { LogValueError, readMetricsNow, readsSynchronously, type Logs, type MetricValues } from "./logs.js";
 import { getLearningRate, setLearningRate } from "./lr.js";
 import { resolveMode, type Direction, type Mode } from "./modes.js";
 import { OptionsError } from "./options.js";
@@ -375,7 +375,7 @@ export abstract class RulesCallback extends tf.Callback {
     const names = wanted === undefined ? undefined : wanted.all ? [...new Set([...wanted.names, ...this.reported])] : wanted.names;
     let reading: Promise<void> | undefined;
     try {
-      if (names !== undefined && names.length > 0) reading = readMetrics(logs, names, values, readsSynchronously());
+      if (names !== undefined && names.length > 0) reading = readMetricsNow(logs, names, values, readsSynchronously());
     } catch (error) {
       throw this.inHook(event, error);
     }
@@ -458,12 +458,17 @@ export abstract class RulesCallback extends tf.Callback {
       // captures afresh. Free the snapshots now, so a callback made per fit and never
       // disposed does not keep a copy of the weights alive.
       this.dispose();
-      return this.closeWriters().then(() => this.yieldNow());
+      return this.closeWriters().then(() => this.yieldIfDue(event));
     }
-    // Every epoch end gives the event loop its turn (a class without batch rules has no other
-    // chance during a long fit); batch and other events every 100 ms.
-    if (event === "epochEnd" || performance.now() - this.lastYield > YIELD_EVERY_MS) return this.yieldNow();
-    return undefined;
+    return this.yieldIfDue(event);
+  }
+
+  /**
+   * Every epoch end gives the event loop its turn (a class without batch rules has no other
+   * chance during a long fit); batch and other events every 100 ms.
+   */
+  private yieldIfDue(event: EventName): Promise<void> | undefined {
+    return event === "epochEnd" || performance.now() - this.lastYield > YIELD_EVERY_MS ? this.yieldNow() : undefined;
   }
 
   private yieldNow(): Promise<void> {

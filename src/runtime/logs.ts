@@ -49,52 +49,64 @@ export function readsSynchronously(): boolean {
  * `logs`, or undefined when absent. A scalar tensor is read once, then
  * replaced in `logs` by the number and disposed: later callbacks, History and
  * the fit loop's own disposal all see a plain number, so nothing is read twice,
- * freed twice or leaked. Numbers cost no tensor read. With `sync` (the backend
- * reads synchronously: readsSynchronously()) every value is read with
- * `dataSync()` and nothing is returned; otherwise a tensor is read with
- * `await data()` and the promise of the reads is returned (undefined when the
- * logs held only numbers). Logs of null or undefined hold nothing (Keras:
- * `logs = logs or {}`); a value that is neither a number nor a scalar tensor is
- * a LogValueError naming the metric.
+ * freed twice or leaked. Numbers cost no tensor read. Logs of null or undefined
+ * hold nothing (Keras: `logs = logs or {}`); a value that is neither a number
+ * nor a scalar tensor is a LogValueError naming the metric. Reads as the active
+ * backend reads best (readsSynchronously); always a promise.
  */
-export function readMetrics(
-  logs: Logs | null | undefined,
-  names: readonly string[],
-  out: MetricValues,
-  sync = false,
-): Promise<void> | undefined {
+export async function readMetrics(logs: Logs | null | undefined, names: readonly string[], out: MetricValues): Promise<void> {
+  await readMetricsNow(logs, names, out, readsSynchronously());
+}
+
+/**
+ * readMetrics without a promise where none is needed, for the engine's per-batch path.
+ * With `sync` every tensor is read with `dataSync()` and nothing is returned; otherwise
+ * with `await data()`, and the promise of the reads is returned (undefined when the logs
+ * held only numbers). Errors are thrown, not returned as a rejected promise.
+ */
+export function readMetricsNow(logs: Logs | null | undefined, names: readonly string[], out: MetricValues, sync: boolean): Promise<void> | undefined {
   if (logs !== null && logs !== undefined && typeof logs !== "object") {
     throw new LogValueError(names[0] ?? "", `the logs must be an object of metric values, got ${describe(logs)}`);
   }
   let pending: Promise<void>[] | undefined;
   let claimed: Map<string, Promise<number>> | undefined;
-  for (const name of names) {
-    const key = logs == null ? undefined : keyOf(logs, name);
-    if (logs == null || key === undefined) {
-      out[name] = undefined;
-      continue;
+  let read: Set<tf.Tensor> | undefined;
+  try {
+    for (const name of names) {
+      const key = logs == null ? undefined : keyOf(logs, name);
+      if (logs == null || key === undefined) {
+        out[name] = undefined;
+        continue;
+      }
+      const value: unknown = logs[key];
+      if (typeof value === "number") {
+        out[name] = value;
+        continue;
+      }
+      if (!isTensor(value)) {
+        throw new LogValueError(key, `metric \`${key}\` in the fit logs is ${describe(value)}, expected a number or a scalar tensor`);
+      }
+      requireScalar(key, value);
+      if (sync) {
+        // Replaced in place at once (a second spelling of the same key finds the number);
+        // disposed after the loop, in case hand-made logs hold one tensor under two keys.
+        const number = Number(value.dataSync()[0]);
+        logs[key] = number;
+        out[name] = number;
+        (read ??= new Set()).add(value);
+        continue;
+      }
+      // Two requested names may resolve to one key (`acc` and `accuracy`): read it once.
+      claimed ??= new Map();
+      let reading = claimed.get(key);
+      if (reading === undefined) {
+        reading = resolveInPlace(logs, key, value);
+        claimed.set(key, reading);
+      }
+      (pending ??= []).push(reading.then((n) => void (out[name] = n)));
     }
-    const value: unknown = logs[key];
-    if (typeof value === "number") {
-      out[name] = value;
-      continue;
-    }
-    if (!isTensor(value)) {
-      throw new LogValueError(key, `metric \`${key}\` in the fit logs is ${describe(value)}, expected a number or a scalar tensor`);
-    }
-    if (sync) {
-      // Replaced in place at once: a second spelling of the same key (`acc` and `accuracy`) finds the number.
-      out[name] = resolveNow(logs, key, value);
-      continue;
-    }
-    // Two requested names may resolve to one key (`acc` and `accuracy`): read it once.
-    claimed ??= new Map();
-    let reading = claimed.get(key);
-    if (reading === undefined) {
-      reading = resolveInPlace(logs, key, value);
-      claimed.set(key, reading);
-    }
-    (pending ??= []).push(reading.then((n) => void (out[name] = n)));
+  } finally {
+    read?.forEach((tensor) => tensor.dispose());
   }
   return pending === undefined ? undefined : Promise.all(pending).then(() => undefined);
 }
@@ -120,16 +132,7 @@ function requireScalar(key: string, tensor: tf.Tensor): void {
   }
 }
 
-function resolveNow(logs: Logs, key: string, tensor: tf.Tensor): number {
-  requireScalar(key, tensor);
-  const value = Number(tensor.dataSync()[0]);
-  logs[key] = value;
-  tensor.dispose();
-  return value;
-}
-
 async function resolveInPlace(logs: Logs, key: string, tensor: tf.Tensor): Promise<number> {
-  requireScalar(key, tensor);
   const data = await tensor.data();
   const value = Number(data[0]);
   logs[key] = value;

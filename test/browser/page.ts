@@ -14,6 +14,8 @@ export interface RunResult {
   valLosses: number[];
   /** Each batch's loss, read by the recorder before any rule resolves it. */
   batchLosses: number[];
+  /** dataSync() calls on scalars during the fit. */
+  scalarDataSyncCalls: number;
   weightsByEpoch: number[][];
   finalWeights: number[];
   checkpoints: string[];
@@ -23,6 +25,13 @@ export interface RunResult {
   csv: string | undefined;
   constructionErrors: Record<string, string>;
   prints: string[];
+}
+
+const originalDataSync = tf.Tensor.prototype.dataSync;
+
+/** A log value as a number: the recorder reads tensors with data() and leaves them for the rules. */
+async function scalarOf(value: unknown): Promise<number> {
+  return typeof value === "number" ? value : (await (value as tf.Tensor).data())[0]!;
 }
 
 async function flatWeights(model: tf.LayersModel): Promise<number[]> {
@@ -68,18 +77,26 @@ async function run(backend: "cpu" | "webgl"): Promise<RunResult> {
     const valLosses: number[] = [];
     const weightsByEpoch: number[][] = [];
     const batchLosses: number[] = [];
-    // First in the list: it sees each epoch's trained weights and lr before any rule acts on them.
-    const recorder = new tf.CustomCallback({
-      onBatchEnd: async (_batch, logs) => {
-        const loss = logs?.["loss"] as unknown as tf.Tensor | number;
-        batchLosses.push(typeof loss === "number" ? loss : (await loss.data())[0]);
-      },
-      onEpochEnd: async (_epoch, logs) => {
+    // First in the list: it sees each epoch's trained weights and lr before any rule acts on them. A
+    // tf.Callback, not a tf.CustomCallback: that one resolves the logs' tensors to numbers before its
+    // functions run, and the rules after it would never read a tensor.
+    class Recorder extends tf.Callback {
+      override async onBatchEnd(_batch: number, logs?: tf.Logs): Promise<void> {
+        batchLosses.push(await scalarOf(logs?.["loss"]));
+      }
+      override async onEpochEnd(_epoch: number, logs?: tf.Logs): Promise<void> {
         lrs.push((model.optimizer as unknown as { learningRate: number }).learningRate);
-        valLosses.push(Number(logs?.["val_loss"]));
+        valLosses.push(await scalarOf(logs?.["val_loss"]));
         weightsByEpoch.push(await flatWeights(model));
-      },
-    });
+      }
+    }
+    const recorder = new Recorder();
+    // Synchronous reads of scalars during the fit: cbc's on cpu (dataSync), none on webgl (await data()).
+    let scalarDataSyncCalls = 0;
+    tf.Tensor.prototype.dataSync = function (this: tf.Tensor) {
+      if (this.rank === 0) scalarDataSyncCalls += 1;
+      return originalDataSync.call(this) as never;
+    } as typeof originalDataSync;
     const history = await model.fit(xs, ys, {
       epochs: 20,
       batchSize: 16,
@@ -94,6 +111,7 @@ async function run(backend: "cpu" | "webgl"): Promise<RunResult> {
         new ModelCheckpoint({ filepath: "indexeddb://cbc-best", monitor: "val_loss", saveBestOnly: true }),
       ],
     });
+    tf.Tensor.prototype.dataSync = originalDataSync;
     const probe = tf.tensor2d([[0.25, -0.5], [1, 1], [-0.75, 0.1]]);
     const restoredPrediction = Array.from(await (model.predict(probe) as tf.Tensor).data());
     const loaded = await tf.loadLayersModel("indexeddb://cbc-best");
@@ -105,6 +123,7 @@ async function run(backend: "cpu" | "webgl"): Promise<RunResult> {
       epochsRun: history.epoch.length,
       valLosses,
       batchLosses,
+      scalarDataSyncCalls,
       weightsByEpoch,
       finalWeights: await flatWeights(model),
       checkpoints: Object.keys(await tf.io.listModels()).sort(),
@@ -120,6 +139,7 @@ async function run(backend: "cpu" | "webgl"): Promise<RunResult> {
       prints,
     };
   } finally {
+    tf.Tensor.prototype.dataSync = originalDataSync;
     console.log = log;
   }
 }

@@ -154,6 +154,10 @@ describe.each(["cpu", "webgl"] as const)("training in Chromium on %s", (backend)
     expect(result.batchLosses).toHaveLength(24);
     const expected = result.batchLosses.flatMap((loss, step) => (step % 2 === 1 ? [`batch loss ${loss.toFixed(6)} at step ${step}`] : []));
     expect(result.prints.filter((line) => line.startsWith("batch loss "))).toEqual(expected);
+    // The rules read tensors, not numbers: with dataSync() on cpu, whose read is synchronous (24 batch ends
+    // read loss; 6 epoch ends loss and val_loss), never on webgl, whose read must not stall the GPU.
+    if (result.backend === "webgl") expect(result.scalarDataSyncCalls).toBe(0);
+    else expect(result.scalarDataSyncCalls).toBeGreaterThanOrEqual(24 + 6 * 2);
   });
 
   test("actions that need a file system fail at construction, naming the rule (or the option the target came from) and what works in a browser", () => {

@@ -2,14 +2,14 @@
 // Every case runs both ways a backend reads: `await data()` (webgl) and `dataSync()` (cpu, wasm, tfjs-node).
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { LogValueError, readMetrics, readsSynchronously, type Logs } from "../../src/runtime/logs.js";
+import { LogValueError, readMetrics, readMetricsNow, readsSynchronously, type Logs } from "../../src/runtime/logs.js";
 
 describe.each([
   ["await data()", false],
   ["dataSync()", true],
 ])("readMetrics, reading with %s", (_how, sync) => {
   /** A call whose errors, thrown at once or rejected, come back as a rejection. */
-  const read = async (logs: Logs | null | undefined, names: readonly string[], out: Record<string, number | undefined>) => readMetrics(logs, names, out, sync);
+  const read = async (logs: Logs | null | undefined, names: readonly string[], out: Record<string, number | undefined>) => readMetricsNow(logs, names, out, sync);
 
     it("resolves scalar tensors, replaces them in place and disposes them", async () => {
       const loss = tf.scalar(0.5);
@@ -118,17 +118,47 @@ describe.each([
 describe("readMetrics", () => {
   afterEach(() => vi.restoreAllMocks());
 
+  it("one tensor under two keys of hand-made logs is read for both and disposed once", async () => {
+    for (const sync of [true, false]) {
+      const shared = tf.scalar(0.5);
+      const logs: Logs = { loss: shared, val_loss: shared };
+      const out: Record<string, number | undefined> = {};
+      await readMetricsNow(logs, ["loss", "val_loss"], out, sync);
+      expect(out).toEqual({ loss: 0.5, val_loss: 0.5 });
+      expect(shared.isDisposed).toBe(true);
+    }
+  });
+
+  it("a bad second value leaves no tensor behind: the first, already replaced by its number, is disposed", () => {
+    const before = tf.memory().numTensors;
+    const loss = tf.scalar(1);
+    const logs = { loss, val_loss: "x" } as unknown as Logs;
+    expect(() => readMetricsNow(logs, ["loss", "val_loss"], {}, true)).toThrow(LogValueError);
+    expect(logs.loss).toBe(1);
+    expect(loss.isDisposed).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("the exported readMetrics is always a promise, and a bad value is its rejection", async () => {
+    const reading = readMetrics({ loss: 1 }, ["loss"], {});
+    expect(reading).toBeInstanceOf(Promise);
+    await reading;
+    const bad = readMetrics({ loss: "x" } as unknown as Logs, ["loss"], {});
+    expect(bad).toBeInstanceOf(Promise);
+    await expect(bad).rejects.toThrow(LogValueError);
+  });
+
   it("reads synchronously with dataSync() and returns nothing to wait for; else with data() and returns the promise", async () => {
     const data = vi.spyOn(tf.Tensor.prototype, "data");
     const dataSync = vi.spyOn(tf.Tensor.prototype, "dataSync");
     const logs: Logs = { loss: tf.scalar(0.5) };
     const out: Record<string, number | undefined> = {};
-    expect(readMetrics(logs, ["loss"], out, true)).toBeUndefined();
+    expect(readMetricsNow(logs, ["loss"], out, true)).toBeUndefined();
     expect(out.loss).toBe(0.5);
     expect([data.mock.calls.length, dataSync.mock.calls.length]).toEqual([0, 1]);
 
     const later: Logs = { loss: tf.scalar(0.25) };
-    const reading = readMetrics(later, ["loss"], out, false);
+    const reading = readMetricsNow(later, ["loss"], out, false);
     expect(reading).toBeInstanceOf(Promise);
     expect(out.loss).toBe(0.5); // not yet
     await reading;
@@ -138,7 +168,7 @@ describe("readMetrics", () => {
 
   it("logs of numbers only are read at once in either mode", () => {
     const out: Record<string, number | undefined> = {};
-    expect(readMetrics({ loss: 2 }, ["loss"], out, false)).toBeUndefined();
+    expect(readMetricsNow({ loss: 2 }, ["loss"], out, false)).toBeUndefined();
     expect(out.loss).toBe(2);
   });
 
