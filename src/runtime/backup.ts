@@ -140,7 +140,10 @@ export class BackupAndRestore extends tf.Callback {
   private initialEpoch = 0;
   /** The saved callback states, applied at the first epoch begin (after every train begin has reset its callback). */
   private pending: { body: BackupBody; tensors: TensorBundle; file: string } | undefined;
+  /** Batches trained since the run began: counted per batch with saveFreq N; with "epoch" read off the optimizer (currentStep). */
   private step = 0;
+  /** With saveFreq "epoch": the step and the optimizer's update count at train begin. */
+  private stepOrigin = { step: 0, iterations: Number.NaN };
   /** saveFreq N: the state of this epoch's start, written at the next multiple of N. */
   private unwritten: Snapshot | undefined;
   /** `latest` could not be read (restore fell back to `previous`): it must not become `previous`. */
@@ -159,6 +162,18 @@ export class BackupAndRestore extends tf.Callback {
       );
     }
     this.directory = directory;
+    // Backups at epoch begin need no batch hook: the step is read off the optimizer's update
+    // count, so tfjs calls only tf.Callback's empty onBatchEnd (nothing per batch).
+    if (this.options.saveFreq === "epoch") this.onBatchEnd = tf.Callback.prototype.onBatchEnd;
+  }
+
+  /** The batches trained since the run began (a resumed run continues the count of the run it resumes). */
+  private currentStep(): number {
+    if (typeof this.options.saveFreq === "number") return this.step;
+    const iterations: unknown = this.model?.optimizer?.iterations;
+    const trained = typeof iterations === "number" ? iterations - this.stepOrigin.iterations : Number.NaN;
+    // An optimizer that does not count its updates leaves the step where train begin found it.
+    return Number.isFinite(trained) && trained >= 0 ? this.stepOrigin.step + trained : this.stepOrigin.step;
   }
 
   private get latest(): string {
@@ -273,6 +288,8 @@ export class BackupAndRestore extends tf.Callback {
       );
     }
     this.prepared = false;
+    const iterations: unknown = this.model?.optimizer?.iterations;
+    this.stepOrigin = { step: this.step, iterations: typeof iterations === "number" ? iterations : Number.NaN };
     for (const [index, callback] of this.callbacks.entries()) {
       if (callback instanceof RulesCallback && callback.model !== this.model) {
         throw new OptionsError(`BackupAndRestore: callback #${index + 1} (${describeCallback(callback)}) was given to restore() but not to this fit`);
@@ -301,7 +318,8 @@ export class BackupAndRestore extends tf.Callback {
     else this.unwritten = snapshot;
   }
 
-  override async onBatchEnd(): Promise<void> {
+  /** saveFreq N only (with "epoch" the instance takes tf.Callback's empty hook). */
+  override async onBatchEnd(_batch?: number): Promise<void> {
     this.step += 1;
     const unwritten = this.unwritten;
     if (unwritten !== undefined && typeof this.options.saveFreq === "number" && this.step % this.options.saveFreq === 0) {
@@ -353,7 +371,7 @@ export class BackupAndRestore extends tf.Callback {
         key: tensors.put(values[index]),
       }));
       const body: BackupBody = {
-        step: this.step,
+        step: this.currentStep(),
         model: { weights },
         optimizer: await optimizerState(this.model.optimizer, tensors),
         callbacks: [],

@@ -85,6 +85,21 @@ describe("BackupAndRestore", () => {
     expect(header.body.callbacks.map((c: { className: string }) => c.className)).toEqual(["EarlyStopping", "ReduceLROnPlateau", "CSVLogger"]);
   });
 
+  it("with saveFreq \"epoch\" it has no batch hook: the step it records is read off the optimizer, and a resumed run continues it", async () => {
+    expect(new BackupAndRestore({ backupDir: "b" }).onBatchEnd).toBe(tf.Callback.prototype.onBatchEnd);
+    expect(new BackupAndRestore({ backupDir: "b", saveFreq: 2 }).onBatchEnd).not.toBe(tf.Callback.prototype.onBatchEnd);
+    const backupDir = path.join(dir, "backup");
+    const stepOf = async () => JSON.parse(await fs.readFile(path.join(backupDir, "latest", "backup.json"), "utf8")).body.step;
+    await interruptedRun(backupDir);
+    // 20 samples in batches of 8: 3 batches an epoch; the backup at the start of epoch 3 follows 9.
+    expect(await stepOf()).toBe(9);
+    const again = callbacksFor(backupDir);
+    const resumed = model();
+    await again.backup.restore(resumed, again.list);
+    await fit(resumed, again.list, 6, 3);
+    expect(await stepOf()).toBe(5 * 3); // the backup at the start of epoch 5
+  });
+
   describe("a backup it cannot use is a BackupError naming the file, and the model is left as it was", () => {
     async function expectRefused(
       damage: (latest: string) => Promise<void>,
